@@ -25,6 +25,11 @@ export interface ResourceInfo {
   subresources: SubresourceInfo[];
   /** OpenAPI definition name, e.g. `io.k8s.api.apps.v1.Deployment`. */
   definition: string;
+  /**
+   * True for resources that store nothing (reviews, `bindings`, `componentstatuses`): they are
+   * served and discovered, but have no storage and no watch.
+   */
+  virtual?: boolean;
 }
 
 export function groupVersion(r: { group: string; version: string }): string {

@@ -472,7 +472,7 @@ function buildV3(group: string, version: string): JsonObject {
   }
   const schemas: JsonObject = {};
   for (const name of definitionClosure(gvPaths as unknown as Json)) {
-    schemas[name] = toV3Schema(stripDescriptions(doc.definitions[name]));
+    schemas[name] = V3_SCHEMA_OVERRIDES[name] ?? toV3Schema(stripDescriptions(doc.definitions[name]));
   }
   return {
     openapi: '3.0.0',
@@ -485,6 +485,20 @@ function buildV3(group: string, version: string): JsonObject {
     security: [{ BearerToken: [] }],
   };
 }
+
+/**
+ * Types that are one of several JSON types are spelled with anyOf/oneOf in v3 (no `type`), which
+ * is also what makes `kubectl explain` print `<IntOrString>` and `map[string]Quantity`.
+ */
+const V3_SCHEMA_OVERRIDES: Record<string, JsonObject> = {
+  'io.k8s.apimachinery.pkg.util.intstr.IntOrString': {
+    'x-kubernetes-int-or-string': true,
+    anyOf: [{ type: 'integer' }, { type: 'string' }],
+  },
+  'io.k8s.apimachinery.pkg.api.resource.Quantity': {
+    oneOf: [{ type: 'string' }, { type: 'number' }],
+  },
+};
 
 function gvPath(group: string, version: string): string {
   return group ? `apis/${group}/${version}` : `api/${version}`;

@@ -1,0 +1,39 @@
+/** Column-definition builders: upstream's names, types, formats and priorities. */
+import type { TableColumnDefinition } from '../strategy.js';
+
+type ColumnType = TableColumnDefinition['type'];
+
+export const NAME_DESCRIPTION =
+  'Name must be unique within a namespace. Cannot be updated.';
+export const AGE_DESCRIPTION =
+  'CreationTimestamp is a timestamp representing the server time when this object was created.';
+
+export function column(
+  name: string,
+  type: ColumnType,
+  description: string,
+  opts: { priority?: number; format?: string } = {},
+): TableColumnDefinition {
+  return { name, type, format: opts.format ?? '', description, priority: opts.priority ?? 0 };
+}
+
+/** The leading Name column (`format: name`). */
+export function nameColumn(priority = 0): TableColumnDefinition {
+  return column('Name', 'string', NAME_DESCRIPTION, { format: 'name', priority });
+}
+
+/** The Age column (a string cell such as `5m`). */
+export function ageColumn(): TableColumnDefinition {
+  return column('Age', 'string', AGE_DESCRIPTION);
+}
+
+/** A wide-only (`-o wide`) string column. */
+export function wide(name: string, description: string): TableColumnDefinition {
+  return column(name, 'string', description, { priority: 1 });
+}
+
+export const CONTAINERS = wide('Containers', 'Names of each container in the template.');
+export const IMAGES = wide('Images', 'Images referenced by each container in the template.');
+export function selectorWide(): TableColumnDefinition {
+  return wide('Selector', 'A label query over pods that should match the replica count.');
+}

@@ -1,0 +1,60 @@
+/** The RegistryHooks the API server wires into every ResourceRegistry. */
+import { StatusError } from '../../apimachinery/errors.js';
+import type { ResourceInfo } from '../../apimachinery/resource-info.js';
+import { groupVersion } from '../../apimachinery/resource-info.js';
+import { definitionForKind } from '../../apimachinery/schema.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from '../../apimachinery/validation/object-meta.js';
+import { updateManagedFields } from '../../apimachinery/apply/index.js';
+import type { ServiceAllocators } from '../allocators/service-allocators.js';
+import type { RegistryHooks, ResourceRegistry } from './resource-registry.js';
+
+export interface HookDeps {
+  registryFor(group: string, resource: string): ResourceRegistry | undefined;
+  allocators: ServiceAllocators;
+  /** Set once a garbage collector runs, so Orphan/Foreground deletes add their finalizers. */
+  gcEnabled?: () => boolean;
+}
+
+function isService(info: ResourceInfo): boolean {
+  return info.group === '' && info.resource === 'services';
+}
+
+export function createRegistryHooks(deps: HookDeps): RegistryHooks {
+  return {
+    async checkNamespace(namespace) {
+      const nsReg = deps.registryFor('', 'namespaces');
+      if (!nsReg) return;
+      const kv = await nsReg.getKv('', namespace);
+      if (!kv) {
+        throw new StatusError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
+      }
+      const ns = nsReg.decode(kv);
+      const phase = (ns.status as { phase?: string } | undefined)?.phase;
+      if (ns.metadata.deletionTimestamp || phase === 'Terminating') {
+        throw new StatusError(403, 'Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`, {
+          name: namespace, kind: 'namespaces',
+          causes: [{ type: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+        });
+      }
+    },
+    async allocate(info, obj, old, dryRun) {
+      if (isService(info)) deps.allocators.allocate(obj, old, dryRun);
+    },
+    release(info, obj, next) {
+      if (isService(info)) deps.allocators.release(obj, next);
+    },
+    updateManagedFields({ info, live, updated, manager, subresource, now }) {
+      return updateManagedFields({
+        live, updated, manager, operation: 'Update', apiVersion: groupVersion(info), now,
+        schema: definitionForKind(info.group, info.version, info.kind), subresource: subresource || undefined,
+      });
+    },
+    garbageCollectorEnabled: () => deps.gcEnabled?.() ?? false,
+    validateMeta(obj, info, strategy) {
+      return validateObjectMeta(obj, { namespaced: info.namespaced, nameValidation: strategy.nameValidation });
+    },
+    validateMetaUpdate(obj, old) {
+      return validateObjectMetaUpdate(obj, old, { requireResourceVersion: false });
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/** The `skiff` command. */
+import { Command, Option } from 'commander';
+import { runServer } from './server-command.js';
+import type { ServerFlags } from './server-command.js';
+import { defaultDataDir } from './paths.js';
+
+function env(name: string): string | undefined {
+  const v = process.env[`SKIFF_${name}`];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** An option whose default comes from SKIFF_<NAME> first, then the built-in default. */
+function opt(flags: string, description: string, envName: string, fallback?: string): Option {
+  const o = new Option(flags, `${description} (env SKIFF_${envName})`);
+  const v = env(envName) ?? fallback;
+  if (v !== undefined) o.default(v);
+  return o;
+}
+
+function boolEnv(name: string): boolean {
+  const v = env(name);
+  return v === 'true' || v === '1';
+}
+
+export function buildProgram(): Command {
+  const program = new Command('skiff').description('Skiff: a small Kubernetes-compatible orchestrator').version('0.1.0');
+  program.command('server')
+    .description('run the API server, storage and control plane (one process is a whole cluster)')
+    .addOption(opt('--data-dir <dir>', 'state directory', 'DATA_DIR', defaultDataDir()))
+    .addOption(opt('--https-port <port>', 'HTTPS port for the API', 'HTTPS_PORT', '6443'))
+    .addOption(opt('--bind-address <addr>', 'address to listen on', 'BIND_ADDRESS', '0.0.0.0'))
+    .addOption(opt('--datastore-endpoint <url>', 'storage: empty for SQLite in the data dir, or etcd://host:port[,host:port]', 'DATASTORE_ENDPOINT'))
+    .addOption(opt('--write-kubeconfig <file>', 'where to write the admin kubeconfig (default <data-dir>/kubeconfig.yaml)', 'WRITE_KUBECONFIG'))
+    .addOption(new Option('--disable-agent', 'do not run the embedded node agent (env SKIFF_DISABLE_AGENT)').default(boolEnv('DISABLE_AGENT')))
+    .addOption(opt('--service-cidr <cidr>', 'service IP range', 'SERVICE_CIDR', '10.43.0.0/16'))
+    .addOption(opt('--service-node-port-range <range>', 'NodePort range', 'SERVICE_NODE_PORT_RANGE', '30000-32767'))
+    .addOption(opt('--token-auth-file <file>', 'static bearer tokens (CSV: token,user,uid,"group1,group2")', 'TOKEN_AUTH_FILE'))
+    .addOption(opt('-v, --v <level>', 'log verbosity', 'V', '0'))
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const flags: ServerFlags = {
+        dataDir: String(o.dataDir),
+        httpsPort: Number(o.httpsPort),
+        bindAddress: String(o.bindAddress),
+        datastoreEndpoint: o.datastoreEndpoint ? String(o.datastoreEndpoint) : undefined,
+        writeKubeconfig: o.writeKubeconfig ? String(o.writeKubeconfig) : undefined,
+        disableAgent: Boolean(o.disableAgent),
+        serviceCidr: String(o.serviceCidr),
+        serviceNodePortRange: String(o.serviceNodePortRange),
+        tokenAuthFile: o.tokenAuthFile ? String(o.tokenAuthFile) : undefined,
+        verbosity: Number(o.v ?? 0),
+      };
+      await runServer(flags);
+    });
+  return program;
+}
+
+buildProgram().parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`skiff: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -2,15 +2,15 @@
  * Copies the JSON data files under src/ (generated schema, OpenAPI documents) into dist/src/ so
  * the compiled modules find them at the same relative paths as under tsx. Run after `tsc`.
  *
- *   tsx scripts/copy-assets.ts
+ *   tsx scripts/copy-assets.ts [outDir]      (outDir defaults to dist, the tsconfig outDir)
  */
 import { cpSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
-const dist = join(root, 'dist', 'src');
+const dist = join(resolve(root, process.argv[2] ?? 'dist'), 'src');
 
 function walk(dir: string, out: string[]): string[] {
   for (const name of readdirSync(dir)) {

@@ -27,6 +27,7 @@ import { createResourceCache } from './rest/store-cache.js';
 import type { ResourceWatchCache } from './rest/cache.js';
 import { getStrategy } from './registry/index.js';
 import { createRegistryHooks } from './rest/hooks.js';
+import { eventsV1Conversion } from './rest/event-conversion.js';
 import type { ServiceAllocators } from './allocators/service-allocators.js';
 import { createServiceAllocators } from './allocators/service-allocators.js';
 import { log } from '../cli/log.js';
@@ -65,13 +66,14 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
 
   for (const info of RESOURCES) {
     if (info.virtual) continue;
-    const prefix = resourcePrefix(info);
+    const conversion = info.group === 'events.k8s.io' && info.resource === 'events' ? eventsV1Conversion : undefined;
+    const prefix = resourcePrefix(conversion?.storage ?? info);
     let cache = caches.get(prefix);
     if (!cache) {
       cache = createResourceCache(opts.store, prefix);
       caches.set(prefix, cache);
     }
-    const reg = new ResourceRegistry(info, opts.store, cache, getStrategy(info.group, info.resource), hooks);
+    const reg = new ResourceRegistry(info, opts.store, cache, getStrategy(info.group, info.resource), hooks, conversion);
     registries.set(`${info.group}/${info.version}/${info.resource}`, reg);
     // The preferred (first listed) version serves in-process lookups.
     if (!byGroupResource.has(`${info.group}/${info.resource}`)) byGroupResource.set(`${info.group}/${info.resource}`, reg);
@@ -147,6 +149,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       if (l) return void writeJson(res, 200, l);
     }
     if (path === '/openapi/v2') {
+      if (accept && !/application\/json|\*\/\*/.test(accept)) {
+        throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json`);
+      }
       res.writeHead(200, { 'Content-Type': 'application/json' });
       return void res.end(openapiV2Document());
     }

@@ -69,6 +69,13 @@ export interface RegistryHooks {
   validateMetaUpdate(obj: KubeObject, old: KubeObject): FieldError[];
 }
 
+/** A resource stored in another resource's storage (events.k8s.io Events live with core Events). */
+export interface StoredConversion {
+  storage: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'>;
+  toStorage(obj: KubeObject): KubeObject;
+  fromStorage(obj: KubeObject): KubeObject;
+}
+
 const immutableMeta = ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generateName'] as const;
 
 export function nowRfc3339(d = new Date()): string {
@@ -92,13 +99,18 @@ export class ResourceRegistry {
     private readonly cache: ResourceWatchCache,
     readonly strategy: Strategy,
     private readonly hooks: RegistryHooks,
+    private readonly conversion?: StoredConversion,
   ) {
     this.gr = { group: info.group, resource: info.resource };
+    this.keyInfo = conversion?.storage ?? info;
   }
+
+  private readonly keyInfo: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'>;
 
   /** Turns a stored value into the object served at this resource's version. */
   decode(kv: KeyValue): KubeObject {
-    const obj = JSON.parse(kv.value) as KubeObject;
+    let obj = JSON.parse(kv.value) as KubeObject;
+    if (this.conversion) obj = this.conversion.fromStorage(obj);
     obj.apiVersion = groupVersion(this.info);
     obj.kind = this.info.kind;
     obj.metadata.resourceVersion = String(kv.modRevision);
@@ -106,7 +118,8 @@ export class ResourceRegistry {
   }
 
   private encode(obj: KubeObject): string {
-    const copy = { ...obj, metadata: { ...obj.metadata } };
+    const converted = this.conversion ? this.conversion.toStorage(obj) : obj;
+    const copy = { ...converted, metadata: { ...converted.metadata } };
     delete copy.metadata.resourceVersion;
     return JSON.stringify(copy);
   }
@@ -120,7 +133,7 @@ export class ResourceRegistry {
   }
 
   async getKv(namespace: string, name: string): Promise<KeyValue | undefined> {
-    return this.store.get(objectKey(this.info, namespace, name));
+    return this.store.get(objectKey(this.keyInfo, namespace, name));
   }
 
   async get(namespace: string, name: string): Promise<KubeObject> {
@@ -130,7 +143,7 @@ export class ResourceRegistry {
   }
 
   async list(namespace: string, p: ListParams): Promise<ListOutcome> {
-    const prefix = namespacePrefix(this.info, namespace);
+    const prefix = namespacePrefix(this.keyInfo, namespace);
     const match = p.resourceVersionMatch;
     const rv = p.resourceVersion;
     if (match && match !== 'Exact' && match !== 'NotOlderThan') {
@@ -246,7 +259,7 @@ export class ResourceRegistry {
     const mf = this.hooks.updateManagedFields({ info: this.info, live: undefined, updated: obj, manager: opts.fieldManager, subresource: opts.subresource, now: nowRfc3339() });
     if (mf) obj.metadata.managedFields = mf;
     const name = obj.metadata.name ?? '';
-    const key = objectKey(this.info, namespace, name);
+    const key = objectKey(this.keyInfo, namespace, name);
     if (opts.dryRun) {
       if (await this.store.get(key)) throw alreadyExists(this.gr, name);
       await this.hooks.allocate?.(this.info, obj, undefined, true);
@@ -332,7 +345,7 @@ export class ResourceRegistry {
       return next;
     }
     await this.hooks.allocate?.(this.info, next, current, false);
-    const key = objectKey(this.info, namespace, name);
+    const key = objectKey(this.keyInfo, namespace, name);
     const expected = Number(current.metadata.resourceVersion);
     const finishDelete = !!m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0;
     try {
@@ -410,7 +423,7 @@ export class ResourceRegistry {
       try {
         if (!pending) {
           if (opts.dryRun) return { object: current, deleted: true };
-          const gone = await this.store.delete(objectKey(this.info, namespace, name), kv.modRevision);
+          const gone = await this.store.delete(objectKey(this.keyInfo, namespace, name), kv.modRevision);
           this.hooks.release?.(this.info, current, undefined);
           return { object: this.decode(gone), deleted: true };
         }
@@ -429,7 +442,7 @@ export class ResourceRegistry {
         if (finalizers.size > 0) m.finalizers = [...finalizers];
         if (opts.dryRun) return { object: next, deleted: false };
         if (isDeepStrictEqual(next, current)) return { object: current, deleted: false };
-        const updated = await this.store.update(objectKey(this.info, namespace, name), this.encode(next), kv.modRevision);
+        const updated = await this.store.update(objectKey(this.keyInfo, namespace, name), this.encode(next), kv.modRevision);
         return { object: this.decode(updated), deleted: false };
       } catch (e) {
         if ((e instanceof ConflictError) && attempt < 8) continue;
@@ -460,7 +473,7 @@ export class ResourceRegistry {
   }
 
   prefix(namespace: string): string {
-    return namespacePrefix(this.info, namespace);
+    return namespacePrefix(this.keyInfo, namespace);
   }
 }
 

@@ -100,13 +100,12 @@ export function buildTable(convertor: TableConvertor, objs: KubeObject[], opts: 
   }
   const ordered = hasSort(convertor) ? convertor.sort(objs) : objs;
   const rows = ordered.map((obj): TableRow => {
-    const row: TableRow = { cells: convertor.cells(obj, opts.now), object: null };
-    if (hasConditions(convertor)) {
-      const conds = convertor.conditions(obj);
-      if (conds && conds.length > 0) row.conditions = conds;
-    }
-    row.object = rowObject(obj, opts);
-    return row;
+    const cells = convertor.cells(obj, opts.now);
+    const conditions = hasConditions(convertor) ? convertor.conditions(obj) : undefined;
+    // Key order follows upstream's JSON: cells, conditions (when any), object.
+    return conditions && conditions.length > 0
+      ? { cells, conditions, object: rowObject(obj, opts) }
+      : { cells, object: rowObject(obj, opts) };
   });
   return {
     kind: 'Table',

@@ -5,6 +5,7 @@ import {
   formatLabels,
   humanDuration,
   labelSelectorString,
+  quantity,
   translateTimestampSince,
 } from './format.js';
 
@@ -111,5 +112,14 @@ describe('label formatting', () => {
   });
   it('labelSelectorString throws on invalid selectors', () => {
     assert.throws(() => labelSelectorString({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] }));
+  });
+});
+
+describe('quantity', () => {
+  it('prints canonical quantities and 0 for absent ones', () => {
+    assert.equal(quantity('1.5Gi'), '1536Mi');
+    assert.equal(quantity('1Gi'), '1Gi');
+    assert.equal(quantity(undefined), '0');
+    assert.equal(quantity('0.5'), '500m');
   });
 });

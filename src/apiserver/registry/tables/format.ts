@@ -3,6 +3,8 @@
  * readers for untyped JSON objects. All functions are pure; none mutates its input.
  */
 
+import { canonicalQuantity } from '../../../apimachinery/quantity.js';
+
 export const NONE = '<none>';
 export const UNKNOWN = '<unknown>';
 export const UNSET = '<unset>';
@@ -222,11 +224,11 @@ export function intOrString(v: unknown): string {
 }
 
 /**
- * A resource quantity as text. Stored quantities are already canonical, so the stored form is
- * printed; absent quantities print as `0` like a zero Quantity.
+ * A resource quantity in canonical form (`1.5Gi` prints `1536Mi`), as Quantity.String() does;
+ * absent quantities print `0` like a zero Quantity, unparsable ones as stored.
  */
 export function quantity(v: unknown): string {
-  if (typeof v === 'string' && v !== '') return v;
-  if (typeof v === 'number') return String(v);
-  return '0';
+  if (typeof v !== 'string' && typeof v !== 'number') return '0';
+  if (v === '') return '0';
+  return canonicalQuantity(v) ?? String(v);
 }

@@ -2,7 +2,7 @@
 import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableConvertor } from '../strategy.js';
 import { ageColumn, column, nameColumn } from './columns.js';
-import { NONE, UNSET, at, bool, list, optBool, rec, str, translateTimestampSince } from './format.js';
+import { NONE, UNSET, at, bool, list, optBool, quantity, rec, str, translateTimestampSince } from './format.js';
 
 const name = (o: KubeObject): string => o.metadata.name ?? '';
 const age = (o: KubeObject, now: Date): string => translateTimestampSince(o.metadata.creationTimestamp, now);
@@ -109,6 +109,6 @@ export const csiStorageCapacityTable: TableConvertor = {
   ],
   cells(o) {
     const capacity = o.capacity;
-    return [name(o), str(o.storageClassName), typeof capacity === 'string' || typeof capacity === 'number' ? String(capacity) : UNSET];
+    return [name(o), str(o.storageClassName), typeof capacity === 'string' || typeof capacity === 'number' ? quantity(capacity) : UNSET];
   },
 };

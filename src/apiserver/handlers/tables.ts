@@ -17,9 +17,8 @@ export function toTable(r: ResourceInfo, objs: KubeObject[], opts: { query: URLS
   const t = buildTable(convertor, objs, {
     now: new Date(), includeObject: includeObject(opts.query),
     listMeta: opts.listMeta as { resourceVersion?: string; continue?: string; remainingItemCount?: number } | undefined,
-    kindForMetadata: { apiVersion: groupVersion(r), kind: r.kind },
+    kindForMetadata: { apiVersion: groupVersion(r), kind: r.kind }, noHeaders: opts.omitColumns,
   }) as unknown as Record<string, unknown>;
-  if (opts.omitColumns) t.columnDefinitions = [];
   return t;
 }
 

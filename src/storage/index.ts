@@ -9,7 +9,8 @@ import { createSqliteStore } from './sqlite/sqlite-store.js';
 import { createEtcdStore } from './etcd/etcd-store.js';
 
 export type { Store } from './store.js';
-export { startCompactor } from './sqlite/sqlite-store.js';
+export { startCompactor } from './compactor.js';
+export type { CompactorOptions } from './compactor.js';
 export { createWatchCache } from './watch-cache.js';
 export type { WatchCache } from './watch-cache.js';
 

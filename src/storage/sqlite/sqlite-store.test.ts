@@ -98,14 +98,14 @@ describe('sqlite store specifics', () => {
     const seen: WatchEvent[] = [];
     let error: Error | undefined;
     const w = s.watch('/c/', { afterRevision: 0 }, { onEvents: (e) => seen.push(...e), onError: (e) => { error = e; } });
-    const stop = startCompactor(s, { intervalMs: 20, retainRevisions: 5 });
+    const compactor = startCompactor(s, { intervalMs: 20, retainRevisions: 5 });
     let kv = await s.create('/c/k', '0');
     for (let i = 1; i < 40; i++) {
       kv = await s.update('/c/k', String(i), kv.modRevision);
       if (i % 10 === 0) await new Promise((r) => setTimeout(r, 30));
     }
     await new Promise((r) => setTimeout(r, 60));
-    stop();
+    compactor.stop();
     w.close();
     assert.equal(error, undefined);
     assert.equal(seen.length, 40);

@@ -1,24 +1,30 @@
-/**
- * Adapts the storage layer to the ResourceWatchCache the REST layer uses.
- * TEMPORARY: direct pass-through to the store until the shared watch cache is wired in.
- */
+/** Adapts the storage layer's watch cache to the ResourceWatchCache the REST layer uses. */
+import { StatusError } from '../../apimachinery/errors.js';
 import type { Store } from '../../storage/store.js';
+import { createWatchCache, TooLargeRevisionError } from '../../storage/watch-cache.js';
 import type { ResourceWatchCache } from './cache.js';
 
 export function createResourceCache(store: Store, prefix: string): ResourceWatchCache & { close(): void; ready: Promise<void> } {
-  let rev = 0;
+  const cache = createWatchCache(store, prefix);
   return {
-    ready: Promise.resolve(),
+    ready: cache.ready,
     async listAtLeast(minRevision) {
-      const r = await store.list(prefix, {});
-      rev = Math.max(rev, r.revision);
-      void minRevision;
-      return { items: r.items, revision: r.revision };
+      try {
+        const r = await cache.list({ revision: minRevision });
+        return { items: r.items, revision: r.revision };
+      } catch (e) {
+        if (e instanceof TooLargeRevisionError) {
+          throw new StatusError(504, 'Timeout', `Too large resource version: ${e.requested}, current: ${e.current}`, {
+            causes: [{ type: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1,
+          });
+        }
+        throw e;
+      }
     },
     watch(afterRevision, handlers) {
-      return store.watch(prefix, { afterRevision }, { onEvents: handlers.onEvents, onError: handlers.onError });
+      return cache.watch(afterRevision, handlers);
     },
-    revision: () => rev,
-    close() {},
+    revision: () => cache.currentRevision(),
+    close: () => cache.close(),
   };
 }

@@ -49,8 +49,13 @@ if [ "${SKIFF_SKIP_PACKAGES:-}" != "1" ]; then
       fi
       log "installing Debian packages: ${missing[*]}"
       export DEBIAN_FRONTEND=noninteractive
-      apt-get update -qq >/dev/null
-      apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}" >/dev/null
+      apt_log="$(mktemp)"
+      if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}"; } >"$apt_log" 2>&1; then
+        cat "$apt_log" >&2
+        rm -f "$apt_log"
+        die "apt-get failed"
+      fi
+      rm -f "$apt_log"
       for pkg in "${missing[@]}"; do
         is_installed "$pkg" || die "package $pkg did not install"
       done

@@ -61,7 +61,11 @@ function firstRange(responses: IResponseOp[]): IRangeResponse | undefined {
 }
 
 export function createEtcdStore(opts: EtcdStoreOptions): Store {
-  const client = new Etcd3({ hosts: opts.endpoints });
+  const client = new Etcd3({
+    hosts: opts.endpoints,
+    // A full list of a large resource easily exceeds gRPC's 4 MiB default (kube-apiserver lifts it too).
+    grpcOptions: { 'grpc.max_receive_message_length': 2 ** 31 - 1 },
+  });
   /** Compacted revision as far as this process knows (raised by our compactions and by lookups). */
   let knownCompacted = 0;
 

@@ -162,6 +162,18 @@ describe('ensurePki', () => {
       assert.deepEqual(user?.groups, ['system:masters', 'system:authenticated']);
     });
 
+    it('a signed client certificate maps every O to a group', async () => {
+      const issued = await pki.signClientCert('system:node:n1', ['system:nodes', 'extra']);
+      const { status, user } = await get({ cert: issued.certPem, key: issued.keyPem });
+      assert.equal(status, 200);
+      assert.deepEqual(user, { username: 'system:node:n1', groups: ['system:nodes', 'extra', 'system:authenticated'] });
+    });
+
+    it('a serving certificate is not accepted as a client certificate', async () => {
+      const { status } = await get({ cert: pki.serverCertPem, key: pki.serverKeyPem });
+      assert.equal(status, 401);
+    });
+
     it('server name "localhost" verifies against the CA', async () => {
       const { status } = await get({ host: 'localhost', cert: pki.adminCertPem, key: pki.adminKeyPem });
       assert.equal(status, 200);

@@ -62,6 +62,13 @@ export interface Spawned {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** Our environment minus SKIFF_* settings (they would override the flags we pass), except SKIFF_FROM_SOURCE. */
+function inheritedEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SKIFF_') || k === 'SKIFF_FROM_SOURCE') env[k] = v;
+  return env;
+}
+
 interface SpawnSpec {
   command: string;
   args: string[];
@@ -76,7 +83,7 @@ async function spawnAndWait(spec: SpawnSpec): Promise<Spawned> {
   const t0 = performance.now();
   const child: ChildProcess = spawn(spec.command, spec.args, {
     cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...spec.env },
+    env: { ...inheritedEnv(), ...spec.env },
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${spec.label}: spawn failed`);

@@ -198,6 +198,21 @@ export function runStoreContract(name: string, factory: () => Promise<StoreFixtu
       assert.deepEqual(mid.events.map((e) => e.kv.value), ['7', '8', '9']);
     });
 
+    it('a watch that starts past the current revision gets only later events', async () => {
+      const p = fresh();
+      const now = await store.currentRevision();
+      const w = collect(store, p, now + 2);
+      await store.create(`${p}1`, '1'); // now+1
+      await store.create(`${p}2`, '2'); // now+2 (unless other writes interleave, still <= start)
+      const third = await store.create(`${p}3`, '3');
+      await w.waitFor(1);
+      await delay(50);
+      w.watcher.close();
+      assert.ok(w.events.every((e) => e.revision > now + 2));
+      assert.deepEqual(w.events.map((e) => e.kv.value), ['3']);
+      assert.equal(w.events[0].revision, third.modRevision);
+    });
+
     it('closing a watcher stops delivery', async () => {
       const p = fresh();
       const w = collect(store, p, await store.currentRevision());

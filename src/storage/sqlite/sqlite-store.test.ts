@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { runStoreContract } from '../store.contract.js';
 import { createSqliteStore, startCompactor } from './sqlite-store.js';
 import type { WatchEvent } from '../store.js';
@@ -45,6 +46,41 @@ describe('sqlite store specifics', () => {
       assert.equal(c.modRevision, last + 1);
       assert.ok(c.modRevision > b.modRevision);
       assert.deepEqual((await s.list('/k/')).items.map((i) => i.key), ['/k/c']);
+      await s.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('compacts a long history in steps down to one row per live key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'skiff-sqlite-'));
+    try {
+      const path = join(dir, 'state.db');
+      const s = createSqliteStore({ path });
+      const live = await Promise.all(Array.from({ length: 20 }, (_, i) => s.create(`/h/${i}`, '0')));
+      for (let round = 1; round <= 120; round++) {
+        await Promise.all(live.map(async (kv, i) => { live[i] = await s.update(kv.key, String(round), kv.modRevision); }));
+      }
+      const gone = await s.create('/h/gone', 'x');
+      await s.delete('/h/gone', gone.modRevision);
+      const rev = await s.currentRevision();
+      assert.ok(rev > 2400);
+      const w: WatchEvent[] = [];
+      const watcher = s.watch('/h/', { afterRevision: rev - 1 }, { onEvents: (e) => w.push(...e) });
+      await s.compact(rev);
+      const raw = new Database(path, { readonly: true });
+      const rows = raw.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM kine').get()?.n;
+      raw.close();
+      // the 20 live keys, the tombstone at `rev` (the compaction revision stays watchable) and the
+      // row it deleted (its prevKv)
+      assert.equal(rows, 22);
+      assert.deepEqual((await s.list('/h/')).items.map((i) => i.value), Array.from({ length: 20 }, () => '120'));
+      const next = await s.update(live[0].key, 'after', live[0].modRevision);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(w.map((e) => e.type), ['delete', 'update']);
+      assert.equal(w[1].prevKv?.value, '120');
+      assert.equal(w[1].revision, next.modRevision);
+      watcher.close();
       await s.close();
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -33,6 +33,7 @@ export interface SqliteStoreOptions {
 /** Past the last possible key (keys are valid UTF-16 strings; U+10FFFF sorts last in UTF-8). */
 const KEY_MAX = '\u{10FFFF}\u{10FFFF}';
 const REPLAY_CHUNK = 1000;
+const COMPACT_STEP = 1000;
 
 interface Row {
   id: number;
@@ -64,6 +65,8 @@ interface PendingWrite {
 }
 
 interface LiveWatcher {
+  /** Only events after this revision (a watch may start past the current revision). */
+  after: number;
   start: string;
   end: string;
   queue: WatchQueue;
@@ -130,9 +133,12 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
             p.create_revision AS p_create_revision, p.value AS p_value
        FROM kine k LEFT JOIN kine p ON p.id = k.prev_revision
       WHERE k.id > ? AND k.id <= ? AND k.name >= ? AND k.name < ? ORDER BY k.id LIMIT ?`);
-  const stCompact: Statement<{ rev: number }> = db.prepare(
-    `DELETE FROM kine WHERE id < @rev AND (deleted = 1 OR id <
-       (SELECT MAX(k2.id) FROM kine k2 WHERE k2.name = kine.name AND k2.id < @rev))`);
+  // Rows superseded by a write in [from, to) are exactly those writes' previous rows; tombstones in
+  // the range go too. Everything older was handled by the compactions before `from`.
+  const stCompactSuperseded: Statement<{ from: number; to: number }> = db.prepare(
+    `DELETE FROM kine WHERE id IN (SELECT prev_revision FROM kine WHERE id >= @from AND id < @to AND prev_revision > 0)`);
+  const stCompactTombstones: Statement<{ from: number; to: number }> = db.prepare(
+    'DELETE FROM kine WHERE id >= @from AND id < @to AND deleted = 1');
   const stSetMeta: Statement<[string, number]> =
     db.prepare('INSERT INTO kine_meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value');
 
@@ -225,7 +231,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
     for (const w of watchers) {
       let mine: WatchEvent[] | undefined;
       for (const e of events) {
-        if (e.kv.key >= w.start && e.kv.key < w.end) (mine ??= []).push(e);
+        if (e.revision > w.after && e.kv.key >= w.start && e.kv.key < w.end) (mine ??= []).push(e);
       }
       if (mine) w.queue.push(mine);
     }
@@ -309,6 +315,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
 
     watch(prefix: string, o: WatchOptions, handlers: WatchHandlers): Watcher {
       const w: LiveWatcher = {
+        after: Math.max(0, o.afterRevision),
         start: prefix,
         end: prefixEnd(prefix) || KEY_MAX,
         queue: createWatchQueue(handlers, () => { watchers.delete(w); }),
@@ -322,7 +329,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
         w.queue.fail(new StoreError('store is closed'));
         return watcher;
       }
-      const after = Math.max(0, o.afterRevision);
+      const after = w.after;
       if (after + 1 < compactRev) {
         w.queue.fail(new CompactedError(after, compactRev));
         return watcher;
@@ -342,11 +349,18 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
     async compact(revision) {
       if (revision <= compactRev) return;
       if (revision > currentRev) throw futureRevision(revision, currentRev);
-      db.transaction(() => {
-        stCompact.run({ rev: revision });
-        stSetMeta.run('compact_rev', revision);
-      })();
-      compactRev = revision;
+      // In steps, yielding between them, so a large compaction never stalls writers for long.
+      while (compactRev < revision && !closed) {
+        const from = compactRev;
+        const to = Math.min(revision, from + COMPACT_STEP);
+        db.transaction(() => {
+          stCompactSuperseded.run({ from, to });
+          stCompactTombstones.run({ from, to });
+          stSetMeta.run('compact_rev', to);
+        })();
+        compactRev = to;
+        if (to < revision) await new Promise<void>((r) => setImmediate(r));
+      }
     },
 
     async currentRevision() {

@@ -121,10 +121,13 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
     'INSERT INTO kine (name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?)');
   const latestPerKey =
     'SELECT MAX(id) AS mid FROM kine WHERE name >= @start AND name < @end AND id <= @rev GROUP BY name';
+  // Walks the (name, id) index in key order, so neither a sort nor reading past `limit` is needed.
   const stList: Statement<{ start: string; end: string; rev: number; limit: number }, Row> = db.prepare(
     `SELECT k.id, k.name, k.created, k.deleted, k.create_revision, k.prev_revision, k.value
-       FROM (${latestPerKey}) m JOIN kine k ON k.id = m.mid
-      WHERE k.deleted = 0 ORDER BY k.name LIMIT @limit`);
+       FROM kine k INDEXED BY kine_name_id
+      WHERE k.name >= @start AND k.name < @end AND k.deleted = 0
+        AND k.id = (SELECT MAX(k2.id) FROM kine k2 WHERE k2.name = k.name AND k2.id <= @rev)
+      ORDER BY k.name LIMIT @limit`);
   const stCount: Statement<{ start: string; end: string; rev: number }, { n: number }> = db.prepare(
     `SELECT COUNT(*) AS n FROM (${latestPerKey}) m JOIN kine k ON k.id = m.mid WHERE k.deleted = 0`);
   const stReplay: Statement<[number, number, string, string, number], ReplayRow> = db.prepare(

@@ -225,6 +225,20 @@ export function runStoreContract(name: string, factory: () => Promise<StoreFixtu
       assert.equal(w.events.length, 1);
     });
 
+    it('aborting the signal stops a watch', async () => {
+      const p = fresh();
+      const ac = new AbortController();
+      const events: WatchEvent[] = [];
+      store.watch(p, { afterRevision: await store.currentRevision(), signal: ac.signal }, { onEvents: (e) => events.push(...e) });
+      await store.create(`${p}a`, '1');
+      const deadline = Date.now() + 5000;
+      while (events.length < 1 && Date.now() < deadline) await delay(10);
+      ac.abort();
+      await store.create(`${p}b`, '2');
+      await delay(100);
+      assert.deepEqual(events.map((e) => e.kv.value), ['1']);
+    });
+
     it('compaction keeps current values, forgets history, and fails old watches with CompactedError', async () => {
       const p = fresh();
       const a = await store.create(`${p}a`, 'a1');

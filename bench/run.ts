@@ -123,8 +123,8 @@ async function benchStartup(o: Options): Promise<StartupResult> {
       await s.removeDataDir();
     }
     return {
-      skiff: { runsMs: runs.map((r) => round(r)), medianMs: median(runs), minMs: min(runs), idleRssBytes: rss.bytes, idleRssProcesses: rss.processes },
-      bareNode: { runsMs: bareRuns.map((r) => round(r)), medianMs: median(bareRuns), minMs: min(bareRuns), idleRssBytes: bareRss },
+      skiff: { runsMs: runs.map((r) => round(r)), medianMs: round(median(runs)), minMs: round(min(runs)), idleRssBytes: rss.bytes, idleRssProcesses: rss.processes },
+      bareNode: { runsMs: bareRuns.map((r) => round(r)), medianMs: round(median(bareRuns)), minMs: round(min(bareRuns)), idleRssBytes: bareRss },
     };
   } finally {
     await pkiDir.remove();
@@ -279,7 +279,7 @@ async function main(): Promise<number> {
   const dir = join(REPO_ROOT, '.bench');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `results-${started.toISOString().replace(/[:.]/g, '-')}.json`);
-  const json = JSON.stringify(doc, null, 2);
+  const json = JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'number' ? round(v, 3) : v), 2);
   writeFileSync(file, json + '\n');
 
   process.stdout.write(`\nSkiff benchmark (${o.quick ? 'quick, ' : ''}${o.objects} objects, launcher: ${String((doc.env as { launcher: string }).launcher)}); ratio = ours / baseline\n\n`);

@@ -172,7 +172,16 @@ async function decodeObject(ctx: HandlerContext, opts?: { kind?: string; group?:
   const group = opts?.group ?? ctx.resource.group;
   const version = opts?.version ?? ctx.resource.version;
   const obj = checkKind(body, ctx.resource, kind, group ? `${group}/${version}` : version);
-  const warnings = checkFields(raw, ct, obj, ctx.resource, fieldValidationMode(ctx.query), kind, group, version);
+  let warnings: string[];
+  try {
+    warnings = checkFields(raw, ct, obj, ctx.resource, fieldValidationMode(ctx.query), kind, group, version);
+  } catch (e) {
+    // Upstream's create/update handlers wrap decoding errors (transformDecodeError).
+    if (e instanceof StatusError && e.code === 400 && e.message.startsWith('strict decoding error')) {
+      throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${e.message}`);
+    }
+    throw e;
+  }
   return { obj, warnings };
 }
 

@@ -1,5 +1,5 @@
 /** The RegistryHooks the API server wires into every ResourceRegistry. */
-import { StatusError } from '../../apimachinery/errors.js';
+import { StatusError, forbidden } from '../../apimachinery/errors.js';
 import type { ResourceInfo } from '../../apimachinery/resource-info.js';
 import { groupVersion } from '../../apimachinery/resource-info.js';
 import { definitionForKind } from '../../apimachinery/schema.js';
@@ -21,7 +21,7 @@ function isService(info: ResourceInfo): boolean {
 
 export function createRegistryHooks(deps: HookDeps): RegistryHooks {
   return {
-    async checkNamespace(namespace) {
+    async checkNamespace(namespace, info, name = '') {
       const nsReg = deps.registryFor('', 'namespaces');
       if (!nsReg) return;
       const kv = await nsReg.getKv('', namespace);
@@ -31,8 +31,10 @@ export function createRegistryHooks(deps: HookDeps): RegistryHooks {
       const ns = nsReg.decode(kv);
       const phase = (ns.status as { phase?: string } | undefined)?.phase;
       if (ns.metadata.deletionTimestamp || phase === 'Terminating') {
-        throw new StatusError(403, 'Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`, {
-          name: namespace, kind: 'namespaces',
+        // Upstream NamespaceLifecycle admission: admission.NewForbidden for the object being created.
+        const err = forbidden({ group: info.group, resource: info.resource }, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+        throw new StatusError(403, 'Forbidden', err.message, {
+          ...err.details,
           causes: [{ type: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
         });
       }

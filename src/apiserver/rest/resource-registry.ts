@@ -53,7 +53,7 @@ export interface ListOutcome {
 /** Hooks the server wires in for work that needs other resources (namespaces, allocators, managed fields). */
 export interface RegistryHooks {
   /** Throws if objects may not be created in this namespace (missing / terminating). */
-  checkNamespace(namespace: string, info: ResourceInfo): Promise<void>;
+  checkNamespace(namespace: string, info: ResourceInfo, name?: string): Promise<void>;
   /** Allocate resources (ClusterIPs, NodePorts) before a create or update is persisted. */
   allocate?(info: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, dryRun: boolean): Promise<void>;
   /** Release what `allocate` took once an object is gone (or a dry run / failed write). */
@@ -255,7 +255,7 @@ export class ResourceRegistry {
     this.strategy.prepareForCreate?.(obj, ctx);
     const errs = [...this.hooks.validateMeta(obj, this.info, this.strategy), ...(this.strategy.validate?.(obj, ctx) ?? [])];
     if (errs.length > 0) throw invalid(this.info.kind, this.info.group, obj.metadata.name ?? '', errs);
-    if (this.info.namespaced) await this.hooks.checkNamespace(namespace, this.info);
+    if (this.info.namespaced) await this.hooks.checkNamespace(namespace, this.info, obj.metadata.name ?? '');
     const mf = this.hooks.updateManagedFields({ info: this.info, live: undefined, updated: obj, manager: opts.fieldManager, subresource: opts.subresource, now: nowRfc3339() });
     if (mf) obj.metadata.managedFields = mf;
     const name = obj.metadata.name ?? '';
@@ -282,9 +282,19 @@ export class ResourceRegistry {
    * managed fields. Throws a 409 Conflict when the stored revision moved on.
    */
   async writeUpdate(namespace: string, current: KubeObject, nextInput: KubeObject, opts: WriteOptions & { managedFields?: ManagedFieldsEntry[] }): Promise<KubeObject> {
-    const next = deepCopy(nextInput);
+    let next = deepCopy(nextInput);
     const name = current.metadata.name ?? '';
     if (!isPlainObject(next.metadata)) next.metadata = {};
+    if (opts.subresource === 'finalize') {
+      // Only spec.finalizers changes through /finalize.
+      const finalizers = isPlainObject(next.spec) ? next.spec.finalizers : undefined;
+      const merged = deepCopy(current);
+      const spec = isPlainObject(merged.spec) ? merged.spec : (merged.spec = {});
+      if (finalizers === undefined) delete spec.finalizers;
+      else spec.finalizers = finalizers;
+      merged.metadata.resourceVersion = next.metadata.resourceVersion;
+      next = merged;
+    }
     const m = next.metadata;
     if (m.name !== undefined && m.name !== name) {
       throw badRequest(`the name of the object (${m.name}) does not match the name on the URL (${name})`);
@@ -347,7 +357,8 @@ export class ResourceRegistry {
     await this.hooks.allocate?.(this.info, next, current, false);
     const key = objectKey(this.keyInfo, namespace, name);
     const expected = Number(current.metadata.resourceVersion);
-    const finishDelete = !!m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0;
+    const finishDelete = !!m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0
+      && !(this.isNamespace() && namespaceSpecFinalizers(next).length > 0);
     try {
       if (finishDelete) {
         const kv = await this.store.delete(key, expected);
@@ -419,7 +430,14 @@ export class ResourceRegistry {
         if (policy === 'Foreground') { finalizers.add('foregroundDeletion'); finalizers.delete('orphan'); }
       }
       const grace = this.gracePeriod(current, opts.gracePeriodSeconds);
-      const pending = finalizers.size > 0 || grace > 0;
+      // Namespaces (upstream registry/core/namespace/storage): the first delete only marks the
+      // namespace Terminating; it goes once spec.finalizers (and metadata finalizers) are empty.
+      const nsTerminating = this.isNamespace() && !m.deletionTimestamp;
+      if (this.isNamespace() && m.deletionTimestamp && namespaceSpecFinalizers(current).length > 0) {
+        throw conflict(this.gr, name, 'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.');
+      }
+      if (nsTerminating) next.status = { ...(isPlainObject(next.status) ? next.status : {}), phase: 'Terminating' };
+      const pending = finalizers.size > 0 || grace > 0 || nsTerminating;
       try {
         if (!pending) {
           if (opts.dryRun) return { object: current, deleted: true };
@@ -452,6 +470,10 @@ export class ResourceRegistry {
     }
   }
 
+  private isNamespace(): boolean {
+    return this.info.group === '' && this.info.resource === 'namespaces';
+  }
+
   /** Grace period for a delete: only pods are deleted gracefully (when scheduled and not finished). */
   private gracePeriod(obj: KubeObject, requested: number | undefined): number {
     if (this.info.group !== '' || this.info.resource !== 'pods') return 0;
@@ -475,6 +497,11 @@ export class ResourceRegistry {
   prefix(namespace: string): string {
     return namespacePrefix(this.keyInfo, namespace);
   }
+}
+
+function namespaceSpecFinalizers(o: KubeObject): unknown[] {
+  const spec = o.spec;
+  return isPlainObject(spec) && Array.isArray(spec.finalizers) ? spec.finalizers : [];
 }
 
 function stripVolatile(o: KubeObject): unknown {

@@ -68,6 +68,7 @@ export function createEtcdStore(opts: EtcdStoreOptions): Store {
   });
   /** Compacted revision as far as this process knows (raised by our compactions and by lookups). */
   let knownCompacted = 0;
+  const open = new Set<Watcher>();
 
   async function compactedRevision(): Promise<number> {
     try {
@@ -177,10 +178,12 @@ export function createEtcdStore(opts: EtcdStoreOptions): Store {
       // Cancelling a watch etcd already cancelled makes the client throw on the stray reply.
       let ended = false;
       const queue = createWatchQueue(handlers, () => {
+        open.delete(watcher);
         if (!ended) void ew?.cancel().catch(() => undefined);
         ended = true;
       });
       const watcher: Watcher = { close: () => queue.close() };
+      open.add(watcher);
       if (o.signal?.aborted) { queue.close(); return watcher; }
       o.signal?.addEventListener('abort', () => queue.close(), { once: true });
 
@@ -244,6 +247,7 @@ export function createEtcdStore(opts: EtcdStoreOptions): Store {
     compactedRevision,
 
     async close() {
+      for (const w of [...open]) w.close();
       client.close();
     },
   };

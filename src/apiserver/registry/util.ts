@@ -1,6 +1,7 @@
 /** Small helpers for strategies that work on untyped JSON objects. */
 import type { KubeObject } from '../../apimachinery/object.js';
 import { isPlainObject, deepCopy } from '../../apimachinery/object.js';
+import { canonicalQuantity } from '../../apimachinery/quantity.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -69,4 +70,19 @@ export function keepAllButStatus(obj: KubeObject, old: KubeObject): void {
 /** Resets status on create (status is written by controllers through the status subresource). */
 export function clearStatus(obj: KubeObject): void {
   delete obj.status;
+}
+
+/**
+ * Rewrites every parseable quantity of a ResourceList to its canonical string, as upstream's
+ * decode/encode round trip does (`0.5` → `500m`, `1024Mi` → `1Gi`). Unparseable values stay for
+ * validation to report.
+ */
+export function canonicalizeResourceList(list: unknown): void {
+  const o = asObj(list);
+  if (!o) return;
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v !== 'string' && typeof v !== 'number') continue;
+    const c = canonicalQuantity(v);
+    if (c !== undefined) o[k] = c;
+  }
 }

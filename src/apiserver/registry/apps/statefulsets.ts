@@ -4,7 +4,7 @@ import type { KubeObject } from '../../../apimachinery/object.js';
 import { deepCopy } from '../../../apimachinery/object.js';
 import { child, deepEqual, forbidden, index, invalidField, validateNonnegativeField, required } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, ensureObj, num, objArray, setDefault, str, keepStatus } from '../util.js';
+import { asObj, ensureObj, num, objArray, setDefault, str, keepStatus, canonicalizeResourceList } from '../util.js';
 import { defaultPodTemplate } from '../core/pod-spec.js';
 import { validateSelectorAndTemplate } from '../workload.js';
 import { validateWorkloadStatus } from './deployments.js';
@@ -28,7 +28,10 @@ export function defaultStatefulSet(obj: KubeObject): void {
   setDefault(spec, 'revisionHistoryLimit', 10);
   defaultPodTemplate(spec.template);
   for (const pvc of objArray(spec.volumeClaimTemplates)) {
-    setDefault(ensureObj(pvc, 'spec'), 'volumeMode', 'Filesystem');
+    const pvcSpec = ensureObj(pvc, 'spec');
+    setDefault(pvcSpec, 'volumeMode', 'Filesystem');
+    canonicalizeResourceList(asObj(pvcSpec.resources)?.requests);
+    canonicalizeResourceList(asObj(pvcSpec.resources)?.limits);
     const status = ensureObj(pvc, 'status');
     setDefault(status, 'phase', 'Pending');
   }

@@ -3,7 +3,7 @@ import type { FieldError } from '../../../apimachinery/errors.js';
 import type { KubeObject } from '../../../apimachinery/object.js';
 import { child, index, notSupported, required } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, objArray, str } from '../util.js';
+import { asObj, objArray, str, canonicalizeResourceList } from '../util.js';
 import { validateResourceList } from './resourcequotas.js';
 
 const LIMIT_TYPES = ['Container', 'PersistentVolumeClaim', 'Pod'];
@@ -29,6 +29,7 @@ function validateLimitRange(obj: KubeObject): FieldError[] {
 export const limitRangeStrategy: Strategy = {
   defaults(obj) {
     for (const item of objArray(asObj(obj.spec)?.limits)) {
+      for (const f of ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio']) canonicalizeResourceList(item[f]);
       if (item.type !== 'Container') continue;
       const def: Record<string, unknown> = { ...(asObj(item.default) ?? {}) };
       fillMissing(def, item.max);

@@ -4,7 +4,7 @@ import type { KubeObject } from '../../../apimachinery/object.js';
 import { deepCopy } from '../../../apimachinery/object.js';
 import { index, child, invalidEach, isValidCIDR, notSupported, required, invalidField, isQualifiedName, validateImmutableField } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, ensureObj, objArray, str, keepStatus } from '../util.js';
+import { asObj, ensureObj, objArray, str, keepStatus, canonicalizeResourceList } from '../util.js';
 
 const TAINT_EFFECTS = ['NoExecute', 'NoSchedule', 'PreferNoSchedule'];
 
@@ -27,6 +27,8 @@ function validateNode(obj: KubeObject): FieldError[] {
 export const nodeStrategy: Strategy = {
   defaults(obj) {
     const status = asObj(obj.status);
+    canonicalizeResourceList(status?.capacity);
+    canonicalizeResourceList(status?.allocatable);
     if (status && status.allocatable === undefined && asObj(status.capacity)) status.allocatable = deepCopy(status.capacity);
   },
   prepareForCreate(obj) {

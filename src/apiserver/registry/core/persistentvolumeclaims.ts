@@ -6,7 +6,7 @@ import { tryParseQuantity } from '../../../apimachinery/quantity.js';
 import { deepEqual, forbidden, invalidField, key, notSupported, required, validateLabelSelector } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
 import type { Obj } from '../util.js';
-import { asObj, ensureObj, setDefault, str, keepStatus } from '../util.js';
+import { asObj, ensureObj, setDefault, str, keepStatus, canonicalizeResourceList } from '../util.js';
 import { validateAccessModes } from './persistentvolumes.js';
 
 export const PVC_SPEC_IMMUTABLE = 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims';
@@ -71,6 +71,9 @@ export const persistentVolumeClaimStrategy: Strategy = {
   defaults(obj) {
     const spec = ensureObj(obj, 'spec');
     setDefault(spec, 'volumeMode', 'Filesystem');
+    const res = asObj(spec.resources);
+    canonicalizeResourceList(res?.requests);
+    canonicalizeResourceList(res?.limits);
   },
   prepareForCreate(obj) {
     obj.status = { phase: 'Pending' };

@@ -5,7 +5,7 @@ import { deepCopy } from '../../../apimachinery/object.js';
 import { tryParseQuantity } from '../../../apimachinery/quantity.js';
 import { deepEqual, index, invalidField, notSupported, required, forbidden, child, validateImmutableField } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, ensureObj, setDefault, str, keepStatus } from '../util.js';
+import { asObj, ensureObj, setDefault, str, keepStatus, canonicalizeResourceList } from '../util.js';
 
 export const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 const PV_SOURCES = [
@@ -64,6 +64,7 @@ export const persistentVolumeStrategy: Strategy = {
     const spec = ensureObj(obj, 'spec');
     setDefault(spec, 'persistentVolumeReclaimPolicy', 'Retain');
     setDefault(spec, 'volumeMode', 'Filesystem');
+    canonicalizeResourceList(spec.capacity);
   },
   prepareForCreate(obj, ctx) {
     obj.status = { phase: 'Pending', lastPhaseTransitionTime: timestamp(ctx.now) };

@@ -10,7 +10,7 @@ import {
   validateLabels, validateAnnotations, validateNonnegativeField, isConfigMapKey,
 } from '../../../apimachinery/validation/index.js';
 import type { Obj } from '../util.js';
-import { asObj, ensureObj, objArray, setDefault, str, num, strMap } from '../util.js';
+import { asObj, ensureObj, objArray, setDefault, str, num, strMap, canonicalizeResourceList } from '../util.js';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
 const DNS_POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
@@ -68,6 +68,8 @@ function defaultContainer(c: Obj, hostNetwork: boolean): void {
   setDefault(c, 'terminationMessagePath', '/dev/termination-log');
   setDefault(c, 'terminationMessagePolicy', 'File');
   const resources = ensureObj(c, 'resources');
+  canonicalizeResourceList(resources.limits);
+  canonicalizeResourceList(resources.requests);
   // Requests default to limits for every resource that has a limit but no request.
   const limits = asObj(resources.limits);
   if (limits && Object.keys(limits).length) {
@@ -456,11 +458,6 @@ export function validatePodSpec(spec: Obj, field: string, opts: PodSpecValidatio
   if (pc) errs.push(...invalidEach(child(field, 'priorityClassName'), pc, isDNS1123Subdomain(pc)));
   if (spec.preemptionPolicy !== undefined && !['PreemptLowerPriority', 'Never'].includes(str(spec.preemptionPolicy))) {
     errs.push(notSupported(child(field, 'preemptionPolicy'), spec.preemptionPolicy, ['Never', 'PreemptLowerPriority']));
-  }
-  const tgps = num(spec.terminationGracePeriodSeconds);
-  if (tgps !== undefined && tgps < 0) {
-    // Upstream tolerates negative values from old clients, but not on new objects through validation of templates.
-    errs.push(...validateNonnegativeField(tgps, child(field, 'terminationGracePeriodSeconds')));
   }
   return errs;
 }

@@ -53,6 +53,10 @@ describe('pod defaults', () => {
       assert.equal((p.spec as { containers: { imagePullPolicy: string }[] }).containers[0]!.imagePullPolicy, want);
     });
   }
+  it('canonicalizes resource quantities', () => {
+    const p = created({ containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: 0.5, memory: '1024Mi' } } }] });
+    assert.deepEqual((p.spec as { containers: { resources: unknown }[] }).containers[0]!.resources, { requests: { cpu: '500m', memory: '1Gi' } });
+  });
   it('imageTag', () => assert.equal(imageTag('a/b:c@sha256:x'), 'c'));
 });
 

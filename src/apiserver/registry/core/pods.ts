@@ -107,6 +107,10 @@ export const podStrategy: Strategy = {
     defaultPodSpec(podSpec(obj));
   },
   prepareForCreate(obj, ctx) {
+    // Negative grace periods (old clients) are treated as 1 second.
+    const spec = podSpec(obj);
+    const tgps = num(spec.terminationGracePeriodSeconds);
+    if (tgps !== undefined && tgps < 0) spec.terminationGracePeriodSeconds = 1;
     obj.status = { phase: 'Pending', qosClass: podQOSClass(podSpec(obj)) };
     schedulingGatedCondition(obj, ctx.now);
   },

@@ -5,7 +5,7 @@ import { deepCopy } from '../../../apimachinery/object.js';
 import { tryParseQuantity } from '../../../apimachinery/quantity.js';
 import { index, invalidEach, invalidField, isQualifiedName, key, notSupported } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, keepStatus } from '../util.js';
+import { asObj, keepStatus, canonicalizeResourceList } from '../util.js';
 
 const SCOPES = ['BestEffort', 'CrossNamespacePodAffinity', 'NotBestEffort', 'NotTerminating', 'PriorityClass', 'Terminating'];
 
@@ -32,6 +32,12 @@ function validateQuota(obj: KubeObject): FieldError[] {
 }
 
 export const resourceQuotaStrategy: Strategy = {
+  defaults(obj) {
+    canonicalizeResourceList(asObj(obj.spec)?.hard);
+    const status = asObj(obj.status);
+    canonicalizeResourceList(status?.hard);
+    canonicalizeResourceList(status?.used);
+  },
   prepareForCreate(obj) {
     delete obj.status;
   },

@@ -39,8 +39,7 @@ export async function serveWatch(ctx: HandlerContext): Promise<void> {
   let initialItems: KeyValue[] = [];
   const cache = registry.watchCache();
   if (initial) {
-    const min = rv === '' ? await registryCurrent(ctx) : Number(rv);
-    const snap = await cache.listAtLeast(min);
+    const snap = rv === '' ? await registry.snapshot(namespace) : await cache.listAtLeast(Number(rv));
     initialItems = snap.items.filter((kv) => kv.key.startsWith(prefix));
     startRevision = snap.revision;
   } else if (rv === '') {

@@ -159,10 +159,10 @@ export class ResourceRegistry {
     const rvNum = rv === '' ? 0 : Number(rv);
 
     // Served from the watch cache: "any" (rv=0) and "not older than" lists without pagination.
-    const fromCache = !p.continueToken && match !== 'Exact' && (rv === '0' || (rv !== '' && p.limit === 0) || (rv === '' && p.limit === 0));
+    // (A consistent read, resourceVersion "", goes to the store: it is as fast as the cache here.)
+    const fromCache = !p.continueToken && match !== 'Exact' && (rv === '0' || (rv !== '' && p.limit === 0));
     if (fromCache) {
-      const minRevision = rv === '' ? await this.store.currentRevision() : rvNum;
-      const snap = await this.cache.listAtLeast(minRevision);
+      const snap = await this.cache.listAtLeast(rvNum);
       const items: KubeObject[] = [];
       for (const kv of snap.items) {
         if (!kv.key.startsWith(prefix)) continue;
@@ -483,6 +483,12 @@ export class ResourceRegistry {
     if (status.phase === 'Succeeded' || status.phase === 'Failed') return 0;
     const g = requested ?? spec.terminationGracePeriodSeconds ?? 30;
     return g < 0 ? 1 : g;
+  }
+
+  /** Every stored item under the namespace prefix at the current revision (a consistent read). */
+  async snapshot(namespace: string): Promise<{ items: KeyValue[]; revision: number }> {
+    const r = await this.store.list(namespacePrefix(this.keyInfo, namespace), {});
+    return { items: r.items, revision: r.revision };
   }
 
   currentRevision(): Promise<number> {

@@ -4,6 +4,7 @@ import { parseLabelSelector } from '../../apimachinery/labels.js';
 import { parseFieldSelector, matchesFields } from '../../apimachinery/fields.js';
 import { badRequest } from '../../apimachinery/errors.js';
 import type { Strategy } from '../registry/strategy.js';
+import { matchEverything } from './resource-registry.js';
 
 export type ObjectFilter = (obj: KubeObject) => boolean;
 
@@ -18,7 +19,8 @@ export function buildFilter(opts: {
 }): ObjectFilter {
   const ls = opts.labelSelector.trim();
   const fs = opts.fieldSelector.trim();
-  if (!ls && !fs) return () => true;
+  // The shared match-all filter lets lists report remainingItemCount (upstream: only without selectors).
+  if (!ls && !fs) return matchEverything;
   const labelMatcher = ls ? parseLabelSelector(ls) : undefined;
   const reqs = fs ? parseFieldSelector(fs) : [];
   if (reqs.length > 0) {

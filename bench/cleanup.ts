@@ -35,15 +35,23 @@ export function removeDir(dir: string): void {
   try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ }
 }
 
-/** Runs every registered cleanup, newest first. */
-export async function runCleanups(): Promise<void> {
-  const fns = [...pending.entries()].reverse();
-  pending.clear();
-  for (const [, fn] of fns) {
-    try { await fn(); } catch (err) {
-      process.stderr.write(`bench cleanup: ${err instanceof Error ? err.message : String(err)}\n`);
+let running: Promise<void> | undefined;
+
+/**
+ * Runs every registered cleanup, newest first, until none is left (also those registered while it
+ * runs). Concurrent callers share one run, so nobody exits before it has finished.
+ */
+export function runCleanups(): Promise<void> {
+  running ??= (async () => {
+    while (pending.size) {
+      const [id, fn] = [...pending.entries()][pending.size - 1];
+      pending.delete(id);
+      try { await fn(); } catch (err) {
+        process.stderr.write(`bench cleanup: ${err instanceof Error ? err.message : String(err)}\n`);
+      }
     }
-  }
+  })().finally(() => { running = undefined; });
+  return running;
 }
 
 function installSignalHandlers(): void {

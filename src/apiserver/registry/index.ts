@@ -35,7 +35,7 @@ import { horizontalPodAutoscalerStrategy } from './autoscaling/horizontalpodauto
 import { priorityClassStrategy } from './scheduling/priorityclasses.js';
 
 /** The strategy for resources without their own module: all generic behaviour. */
-export const defaultStrategy: Strategy = Object.freeze({});
+export const defaultStrategy: Strategy = {};
 
 const RBAC = 'rbac.authorization.k8s.io';
 

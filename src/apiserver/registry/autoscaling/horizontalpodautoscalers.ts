@@ -50,7 +50,7 @@ export const horizontalPodAutoscalerStrategy: Strategy = {
     }
   },
   prepareForCreate(obj) {
-    delete obj.status;
+    obj.status = { desiredReplicas: 0 };
   },
   prepareForUpdate(obj, old) {
     keepStatus(obj, old);

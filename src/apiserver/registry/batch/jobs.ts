@@ -172,7 +172,7 @@ export const jobStrategy: Strategy = {
     // The API server assigns metadata.uid before prepareForCreate (as upstream); make sure it exists.
     if (!obj.metadata.uid) obj.metadata.uid = randomUUID();
     generateJobSelector(obj);
-    delete obj.status;
+    obj.status = {};
   },
   prepareForUpdate(obj, old) {
     keepStatus(obj, old);

@@ -39,7 +39,7 @@ export const resourceQuotaStrategy: Strategy = {
     canonicalizeResourceList(status?.used);
   },
   prepareForCreate(obj) {
-    delete obj.status;
+    obj.status = {};
   },
   prepareForUpdate(obj, old) {
     keepStatus(obj, old);

@@ -30,8 +30,8 @@ function describeDiff(oldV: unknown, newV: unknown, path: string, out: string[])
     oldV.forEach((v, i) => describeDiff(v, newV[i], `${path}[${i}]`, out));
     return;
   }
-  if (oldV !== undefined) out.push(`-  ${path}: ${JSON.stringify(oldV)}`);
-  if (newV !== undefined) out.push(`+  ${path}: ${JSON.stringify(newV)}`);
+  if (oldV !== undefined) out.push(`- \t${path}: ${JSON.stringify(oldV)},`);
+  if (newV !== undefined) out.push(`+ \t${path}: ${JSON.stringify(newV)},`);
 }
 
 function tolerationKey(t: Obj): string {
@@ -85,7 +85,7 @@ export function validatePodSpecUpdate(newSpec: Obj, oldSpec: Obj): FieldError[] 
   if (!deepEqual(munged, oldCopy)) {
     const diff: string[] = [];
     describeDiff(oldCopy, munged, '', diff);
-    errs.push(forbidden('spec', `${POD_UPDATE_FORBIDDEN_MESSAGE}\n${diff.join('\n')}`));
+    errs.push(forbidden('spec', `${POD_UPDATE_FORBIDDEN_MESSAGE}\n  core.PodSpec{\n${diff.join('\n')}\n  }\n`));
   }
   return errs;
 }

@@ -247,7 +247,7 @@ export class ResourceRegistry {
   }
 
   /** Create; returns the stored object (or what would be stored for a dry run). */
-  async create(namespace: string, input: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+  async create(namespace: string, input: KubeObject, opts: WriteOptions & { managedFields?: ManagedFieldsEntry[] }): Promise<KubeObject> {
     const obj = deepCopy(input);
     this.prepareNew(namespace, obj);
     const ctx = this.ctx(namespace);
@@ -256,7 +256,8 @@ export class ResourceRegistry {
     const errs = [...this.hooks.validateMeta(obj, this.info, this.strategy), ...(this.strategy.validate?.(obj, ctx) ?? [])];
     if (errs.length > 0) throw invalid(this.info.kind, this.info.group, obj.metadata.name ?? '', errs);
     if (this.info.namespaced) await this.hooks.checkNamespace(namespace, this.info, obj.metadata.name ?? '');
-    const mf = this.hooks.updateManagedFields({ info: this.info, live: undefined, updated: obj, manager: opts.fieldManager, subresource: opts.subresource, now: nowRfc3339() });
+    // A server-side apply that creates brings its own (Apply) managed fields.
+    const mf = opts.managedFields ?? this.hooks.updateManagedFields({ info: this.info, live: undefined, updated: obj, manager: opts.fieldManager, subresource: opts.subresource, now: nowRfc3339() });
     if (mf) obj.metadata.managedFields = mf;
     const name = obj.metadata.name ?? '';
     const key = objectKey(this.keyInfo, namespace, name);
@@ -316,19 +317,22 @@ export class ResourceRegistry {
     delete m.selfLink;
     const ctx = this.ctx(namespace);
     const sub = opts.subresource;
+    // Clients cannot set generation; a strategy may bump it (e.g. deployments on annotation changes).
+    if (current.metadata.generation === undefined) delete m.generation;
+    else m.generation = current.metadata.generation;
     this.strategy.defaults?.(next);
     if (sub === 'status') this.strategy.prepareForStatusUpdate?.(next, current, ctx);
     else if (sub === '') this.strategy.prepareForUpdate?.(next, current, ctx);
     // generation: bump when a generation field changed.
-    if (current.metadata.generation !== undefined || this.hasSpec(next)) {
+    const strategyBumped = (next.metadata.generation ?? 0) > (current.metadata.generation ?? 0);
+    if (!strategyBumped && (current.metadata.generation !== undefined || this.hasSpec(next))) {
       const fields = this.strategy.generationFields ?? ['spec'];
       const changed = fields.some((f) => !isDeepStrictEqual(next[f], current[f]));
       const gen = current.metadata.generation ?? (this.hasSpec(next) ? 1 : undefined);
-      if (gen !== undefined) m.generation = changed && sub !== 'status' ? gen + 1 : gen;
+      if (gen !== undefined) next.metadata.generation = changed && sub !== 'status' ? gen + 1 : gen;
     }
     const errs = [
       ...this.hooks.validateMetaUpdate(next, current),
-      ...this.hooks.validateMeta(next, this.info, this.strategy),
       ...(sub === 'status'
         ? this.strategy.validateStatusUpdate?.(next, current, ctx) ?? []
         : sub === 'binding' ? [] : this.strategy.validateUpdate?.(next, current, ctx) ?? []),
@@ -395,7 +399,7 @@ export class ResourceRegistry {
         if (!current) {
           next.metadata = { ...next.metadata, name };
           if (managedFields) next.metadata.managedFields = managedFields;
-          const created = await this.create(namespace, next, opts);
+          const created = await this.create(namespace, next, { ...opts, managedFields });
           return { object: created, created: true };
         }
         const object = await this.writeUpdate(namespace, current, next, { ...opts, managedFields });

@@ -143,6 +143,8 @@ export function toFieldsV1(set: FieldSet): Record<string, unknown> {
   const keys = sortElements([...new Set([...set.members, ...set.children.keys()])]);
   for (const k of keys) {
     const c = set.children.get(k);
+    // A node with no members below it (e.g. `metadata` once name/namespace are stripped) is not part of the set.
+    if (!set.members.has(k) && (!c || c.isEmpty())) continue;
     const sub = c && !c.isEmpty() ? toFieldsV1(c) : {};
     out[k] = set.members.has(k) && c && !c.isEmpty() ? { '.': {}, ...sub } : sub;
   }

@@ -22,6 +22,11 @@ export function createResourceCache(store: Store, prefix: string): ResourceWatch
       }
     },
     watch(afterRevision, handlers) {
+      // Older than the cache's buffer (e.g. a client resuming after a server restart): the store
+      // still has that history until compaction, so serve it from there (410 once compacted).
+      if (afterRevision > 0 && afterRevision < cache.oldestWatchableRevision()) {
+        return store.watch(prefix, { afterRevision }, { onEvents: handlers.onEvents, onError: handlers.onError });
+      }
       return cache.watch(afterRevision, handlers);
     },
     revision: () => cache.currentRevision(),

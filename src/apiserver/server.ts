@@ -44,6 +44,11 @@ export interface ApiServerOptions {
   authenticator: Authenticator;
   serviceCidr: string;
   nodePortRange: string;
+  /**
+   * A garbage collector runs against this server (default true), so Orphan/Foreground deletes
+   * add the `orphan` / `foregroundDeletion` finalizers as upstream.
+   */
+  garbageCollector?: boolean;
 }
 
 export interface ApiServer {
@@ -62,7 +67,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const registries = new Map<string, ResourceRegistry>();
   const byGroupResource = new Map<string, ResourceRegistry>();
   const allocators = createServiceAllocators({ serviceCidr: opts.serviceCidr, nodePortRange: opts.nodePortRange });
-  const hooks = createRegistryHooks({ registryFor: (g, r) => byGroupResource.get(`${g}/${r}`), allocators });
+  const hooks = createRegistryHooks({
+    registryFor: (g, r) => byGroupResource.get(`${g}/${r}`), allocators,
+    gcEnabled: () => opts.garbageCollector ?? true,
+  });
 
   for (const info of RESOURCES) {
     if (info.virtual) continue;

@@ -37,6 +37,21 @@ export function defaultStatefulSet(obj: KubeObject): void {
   }
 }
 
+/** A copy of the spec whose pod template also has a volume per volumeClaimTemplate. */
+function withClaimVolumes(spec: Record<string, unknown>): Record<string, unknown> {
+  const copy = deepCopy(spec);
+  const podSpec = asObj(asObj(copy.template)?.spec);
+  if (!podSpec) return copy;
+  const volumes = Array.isArray(podSpec.volumes) ? podSpec.volumes : [];
+  const names = new Set(objArray(podSpec.volumes).map((v) => str(v.name)));
+  for (const pvc of objArray(spec.volumeClaimTemplates)) {
+    const name = str(asObj(pvc.metadata)?.name);
+    if (name && !names.has(name)) volumes.push({ name, persistentVolumeClaim: { claimName: name } });
+  }
+  if (volumes.length > 0) podSpec.volumes = volumes;
+  return copy;
+}
+
 function validateStatefulSet(obj: KubeObject): FieldError[] {
   const spec = asObj(obj.spec) ?? {};
   const errs: FieldError[] = [];
@@ -70,7 +85,9 @@ function validateStatefulSet(obj: KubeObject): FieldError[] {
   errs.push(...validateNonnegativeField(num(spec.minReadySeconds), 'spec.minReadySeconds'));
   const ordinals = asObj(spec.ordinals);
   if (ordinals) errs.push(...validateNonnegativeField(num(ordinals.start), 'spec.ordinals.start'));
-  errs.push(...validateSelectorAndTemplate(spec, 'spec', {
+  // Upstream leaves a statefulset's pod spec unchecked because its volumeMounts may name
+  // volumeClaimTemplates; check it with those claims present as volumes.
+  errs.push(...validateSelectorAndTemplate(withClaimVolumes(spec), 'spec', {
     kindWord: 'statefulset', restartPolicies: ['Always'], forbidActiveDeadline: 'activeDeadlineSeconds in StatefulSet is not Supported',
   }));
   objArray(spec.volumeClaimTemplates).forEach((pvc, i) => {

@@ -83,12 +83,11 @@ if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_s
 fi
 
 # --- build -----------------------------------------------------------------------------------
-# tsc type-checks everything and writes dist/; JSON assets read at run time are copied beside
-# the compiled code so dist/ runs on its own. bin/skiff falls back to the sources when dist/ is
-# older than them.
+# `npm run build` type-checks everything and writes dist/ (with the JSON assets read at run
+# time). bin/skiff falls back to the sources when dist/ is older than them.
 if [ "${SKIFF_SKIP_BUILD:-}" != "1" ]; then
   build_stamp="dist/.skiff-build-stamp"
-  inputs=(src scripts bench test tsconfig.json package-lock.json)
+  inputs=(src scripts bench test tsconfig.json package.json package-lock.json)
   existing=()
   for p in "${inputs[@]}"; do [ -e "$p" ] && existing+=("$p"); done
   if [ ! -f "$build_stamp" ] || [ -n "$(find "${existing[@]}" -newer "$build_stamp" \( -name '*.ts' -o -name '*.json' \) -print -quit)" ]; then
@@ -96,11 +95,8 @@ if [ "${SKIFF_SKIP_BUILD:-}" != "1" ]; then
     # Remember when the build started so files edited during it trigger the next build.
     start_marker="$(mktemp)"
     npm run --silent build >&2 || { rm -f "$start_marker"; die "build failed (see the TypeScript errors above)"; }
-    (cd src && find . -name '*.json' -type f -print0 | while IFS= read -r -d '' f; do
-      mkdir -p "../dist/src/$(dirname "$f")"
-      cp -p "$f" "../dist/src/$f"
-    done)
     mkdir -p dist
-    mv "$start_marker" "$build_stamp"
+    touch -r "$start_marker" "$build_stamp"
+    rm -f "$start_marker"
   fi
 fi

@@ -39,6 +39,10 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   if (text.trim() === '') throw badRequest('the body of the request was empty');
   const mt = mediaType(contentType);
   const yamlLike = mt.includes('yaml');
+  // Upstream answers 415 for a body in a media type it has no serializer for (none given: JSON).
+  if (mt !== '' && mt !== 'application/json' && !yamlLike && mt !== 'application/vnd.kubernetes.protobuf') {
+    throw new StatusError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf');
+  }
   if (!yamlLike) {
     try {
       return JSON.parse(text);

@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../helpers/cluster.js';
+import { kubectl } from '../helpers/kubectl.js';
 import { api, arr, at, configMap, namespace, pod, show, str } from './support-api.js';
 import type { ApiResponse, ApiTarget } from './support-api.js';
 
@@ -93,6 +94,14 @@ describe('malformed and oversized bodies', () => {
     });
     assertStatus(r, 400, 'BadRequest');
     await expectAbsent(`${NS}/configmaps/bad-yaml`);
+  });
+
+  test('an unsupported Content-Type is a 415 UnsupportedMediaType and stores nothing', async () => {
+    const r = await api(t(), 'POST', `${NS}/configmaps`, {
+      body: JSON.stringify(configMap('text-plain')), headers: { 'Content-Type': 'text/plain' },
+    });
+    assertStatus(r, 415, 'UnsupportedMediaType');
+    await expectAbsent(`${NS}/configmaps/text-plain`);
   });
 
   test('well-formed YAML is accepted', async () => {
@@ -562,5 +571,48 @@ describe('service allocation', () => {
     // Everything created before the restart is still there.
     const g = await api(t(), 'GET', `${NS}/configmaps/exists`);
     assert.equal(at(g.json, 'data.v'), 'original');
+  });
+});
+
+describe('errors through kubectl', () => {
+  test('kubectl shows the upstream error texts', async () => {
+    const unknown = await kubectl(server, ['create', '-f', '-'], {
+      input: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kc-strict\nspec:\n  foo: bar\n  containers:\n  - name: c\n    image: busybox:stable\n',
+    });
+    assert.notEqual(unknown.code, 0);
+    assert.ok(unknown.stderr.includes('Error from server (BadRequest): error when creating "STDIN": Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.foo"'), unknown.stderr);
+
+    const missing = await kubectl(server, ['get', 'pod', 'x']);
+    assert.notEqual(missing.code, 0);
+    assert.equal(missing.stderr.trim(), 'Error from server (NotFound): pods "x" not found');
+
+    const invalid = await kubectl(server, ['create', '-f', '-'], {
+      input: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kc-invalid\nspec:\n  containers:\n  - name: c\n',
+    });
+    assert.notEqual(invalid.code, 0);
+    assert.ok(invalid.stderr.includes('The Pod "kc-invalid" is invalid: spec.containers[0].image: Required value'), invalid.stderr);
+
+    const ns = await kubectl(server, ['create', '-f', '-'], {
+      input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kc-term\n  finalizers: [e2e.skiff.dev/hold]\n',
+    });
+    assert.equal(ns.code, 0, ns.stderr);
+    const del = await kubectl(server, ['delete', 'namespace', 'kc-term', '--wait=false']);
+    assert.equal(del.code, 0, del.stderr);
+    const term = await kubectl(server, ['create', '-n', 'kc-term', '-f', '-'], { input: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: late\n' });
+    assert.notEqual(term.code, 0);
+    assert.ok(term.stderr.includes('configmaps "late" is forbidden: unable to create new content in namespace kc-term because it is being terminated'), term.stderr);
+    const phase = await kubectl(server, ['get', 'namespace', 'kc-term', '-o', 'jsonpath={.status.phase}']);
+    assert.equal(phase.stdout, 'Terminating', phase.stderr);
+  });
+
+  // kubectl's generators (`kubectl create configmap ...`) send protobuf bodies through the typed client.
+  test('kubectl create configmap (typed client) shows the upstream error texts', async () => {
+    const exists = await kubectl(server, ['create', 'configmap', 'exists']);
+    assert.notEqual(exists.code, 0);
+    assert.equal(exists.stderr.trim(), 'error: failed to create configmap: configmaps "exists" already exists');
+
+    const nope = await kubectl(server, ['create', 'configmap', 'x', '-n', 'nope']);
+    assert.notEqual(nope.code, 0);
+    assert.ok(nope.stderr.includes('namespaces "nope" not found'), nope.stderr);
   });
 });

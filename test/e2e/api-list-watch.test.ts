@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../helpers/cluster.js';
 import type { TestServer } from '../helpers/cluster.js';
+import { kubectl } from '../helpers/kubectl.js';
 import { api, arr, at, configMap, names, namespace, pod, show, str, watch } from './support-api.js';
 import type { ApiResponse, ApiTarget, WatchEventLine } from './support-api.js';
 
@@ -457,5 +458,41 @@ describe('Table output', () => {
 
     const noObj = await ok(api(t(), 'GET', `${ns}/pods?includeObject=None`, { headers: { Accept: TABLE } }), 200);
     assert.equal(at(arr(noObj.json, 'rows')[0], 'object'), null, 'upstream encodes an empty RawExtension as null');
+  });
+});
+
+describe('through kubectl', () => {
+  test('kubectl get uses the server-side tables, chunked lists and selectors', async () => {
+    const ns = await mkns('kc-list');
+    for (let i = 0; i < 9; i++) {
+      await ok(api(t(), 'POST', `/api/v1/namespaces/kc-list/configmaps`, { body: configMap(`k${i}`, { k: 'v' }, { half: i < 5 ? 'low' : 'high' }) }));
+    }
+    await ok(api(t(), 'POST', `${ns}/pods`, { body: pod('kp', { nodeName: 'node-z' }) }));
+
+    const chunked = await kubectl(server, ['get', 'configmaps', '-n', 'kc-list', '--chunk-size=2', '-o', 'name']);
+    assert.equal(chunked.code, 0, chunked.stderr);
+    const listed = chunked.stdout.trim().split('\n').filter((l) => l.startsWith('configmap/k'));
+    assert.deepEqual(listed, Array.from({ length: 9 }, (_, i) => `configmap/k${i}`));
+
+    const sel = await kubectl(server, ['get', 'configmaps', '-n', 'kc-list', '-l', 'half in (high)', '-o', 'name']);
+    assert.equal(sel.code, 0, sel.stderr);
+    assert.deepEqual(sel.stdout.trim().split('\n'), ['configmap/k5', 'configmap/k6', 'configmap/k7', 'configmap/k8']);
+
+    const pods = await kubectl(server, ['get', 'pods', '-n', 'kc-list']);
+    assert.equal(pods.code, 0, pods.stderr);
+    const [header, row] = pods.stdout.trim().split('\n');
+    assert.deepEqual(header.split(/\s{2,}/), ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+    assert.deepEqual(row.split(/\s+/).slice(0, 4), ['kp', '0/1', 'Pending', '0']);
+
+    const wide = await kubectl(server, ['get', 'pods', '-n', 'kc-list', '-o', 'wide', '--field-selector', 'spec.nodeName=node-z']);
+    assert.equal(wide.code, 0, wide.stderr);
+    const [wh, wr] = wide.stdout.trim().split('\n');
+    assert.deepEqual(wh.split(/\s{2,}/), ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']);
+    assert.ok(wr.includes('node-z'), wr);
+
+    const del = await kubectl(server, ['delete', 'configmaps', '-n', 'kc-list', '-l', 'half=low']);
+    assert.equal(del.code, 0, del.stderr);
+    const left = await ok(api(t(), 'GET', `${ns}/configmaps?labelSelector=half`), 200);
+    assert.deepEqual(names(left.json), ['k5', 'k6', 'k7', 'k8']);
   });
 });

@@ -39,7 +39,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   mkdirSync(flags.dataDir, { recursive: true, mode: 0o700 });
   const serviceIp = firstServiceIp(flags.serviceCidr);
   const pki = await ensurePki({ dir: flags.dataDir, hostnames: [hostname()], ips: [serviceIp] });
-  const store = openStore(flags.datastoreEndpoint, flags.dataDir);
+  const store = await openStore(flags.datastoreEndpoint, flags.dataDir);
   const compactor = startCompactor(store);
   const authenticator = createAuthenticator({ tokenAuthFile: flags.tokenAuthFile, caCertPem: pki.caCertPem });
   const api = createApiServer({

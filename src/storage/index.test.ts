@@ -11,12 +11,12 @@ describe('openStore', () => {
     const dir = await mkdtemp(join(tmpdir(), 'skiff-open-'));
     try {
       for (const endpoint of [undefined, '', 'sqlite://']) {
-        const s = openStore(endpoint, dir);
+        const s = await openStore(endpoint, dir);
         const key = `/k/${String(endpoint)}`;
         await s.create(key, 'v');
         await s.close();
         assert.ok(existsSync(join(dir, 'state.db')));
-        const again = openStore(undefined, dir);
+        const again = await openStore(undefined, dir);
         assert.equal((await again.get(key))?.value, 'v');
         await again.close();
       }
@@ -26,15 +26,15 @@ describe('openStore', () => {
   });
 
   it('opens an explicit SQLite path', async () => {
-    const s = openStore('sqlite://:memory:', '/nonexistent');
+    const s = await openStore('sqlite://:memory:', '/nonexistent');
     assert.equal((await s.create('/a', '1')).modRevision, 1);
     await s.close();
   });
 
   it('opens etcd for etcd:// endpoints without connecting eagerly, and rejects unknown schemes', async () => {
-    const s = openStore('etcd://127.0.0.1:1,127.0.0.1:2', '/nonexistent');
+    const s = await openStore('etcd://127.0.0.1:1,127.0.0.1:2', '/nonexistent');
     await s.close();
-    assert.throws(() => openStore('etcd://', '/x'), /no etcd hosts/);
-    assert.throws(() => openStore('postgres://db', '/x'), /unsupported datastore endpoint/);
+    await assert.rejects(openStore('etcd://', '/x'), /no etcd hosts/);
+    await assert.rejects(openStore('postgres://db', '/x'), /unsupported datastore endpoint/);
   });
 });

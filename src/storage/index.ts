@@ -5,8 +5,6 @@
 
 import { join } from 'node:path';
 import type { Store } from './store.js';
-import { createSqliteStore } from './sqlite/sqlite-store.js';
-import { createEtcdStore } from './etcd/etcd-store.js';
 
 export type { Store } from './store.js';
 export { startCompactor } from './compactor.js';
@@ -20,12 +18,17 @@ export type { WatchCache } from './watch-cache.js';
  * - `sqlite://<path>` → SQLite file at `<path>` (`sqlite://:memory:` for a throw-away store)
  * - `etcd://h:p[,h:p]` → etcd at `http://h:p` for each host
  */
-export function openStore(endpoint: string | undefined, dataDir: string): Store {
-  if (!endpoint || endpoint === 'sqlite://') return createSqliteStore({ path: join(dataDir, 'state.db') });
-  if (endpoint.startsWith('sqlite://')) return createSqliteStore({ path: endpoint.slice('sqlite://'.length) });
+export async function openStore(endpoint: string | undefined, dataDir: string): Promise<Store> {
+  // Drivers load on demand: the etcd client (gRPC, protobuf) costs start time and memory.
+  if (!endpoint || endpoint.startsWith('sqlite://')) {
+    const { createSqliteStore } = await import('./sqlite/sqlite-store.js');
+    const path = !endpoint || endpoint === 'sqlite://' ? join(dataDir, 'state.db') : endpoint.slice('sqlite://'.length);
+    return createSqliteStore({ path });
+  }
   if (endpoint.startsWith('etcd://')) {
     const hosts = endpoint.slice('etcd://'.length).split(',').map((h) => h.trim()).filter((h) => h.length > 0);
     if (hosts.length === 0) throw new Error(`no etcd hosts in datastore endpoint "${endpoint}"`);
+    const { createEtcdStore } = await import('./etcd/etcd-store.js');
     return createEtcdStore({ endpoints: hosts.map((h) => `http://${h.replace(/\/+$/, '')}`) });
   }
   throw new Error(`unsupported datastore endpoint "${endpoint}" (use sqlite://<path> or etcd://host:port[,host:port])`);

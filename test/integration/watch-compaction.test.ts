@@ -58,7 +58,7 @@ const NS = '/api/v1/namespaces/compaction';
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'skiff-int-compaction-'));
   pki = await ensurePki({ dir });
-  store = openStore(undefined, dir);
+  store = await openStore(undefined, dir);
   await startApi();
 });
 

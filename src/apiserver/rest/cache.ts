@@ -13,6 +13,8 @@ export interface ResourceWatchCache {
   listAtLeast(minRevision: number): Promise<{ items: KeyValue[]; revision: number }>;
   /** Events after `afterRevision`; onError(CompactedError) when that is older than the cache holds. */
   watch(afterRevision: number, handlers: CacheWatchHandlers): Watcher;
+  /** The cached value of one key (undefined when absent from the cache). */
+  get(key: string): Promise<KeyValue | undefined>;
   /** Revision the cache has caught up to. */
   revision(): number;
 }

@@ -24,7 +24,7 @@ export function createRegistryHooks(deps: HookDeps): RegistryHooks {
     async checkNamespace(namespace, info, name = '') {
       const nsReg = deps.registryFor('', 'namespaces');
       if (!nsReg) return;
-      const kv = await nsReg.getKv('', namespace);
+      const kv = await nsReg.getCachedKv('', namespace);
       if (!kv) {
         throw new StatusError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
       }

@@ -136,6 +136,12 @@ export class ResourceRegistry {
     return this.store.get(objectKey(this.keyInfo, namespace, name));
   }
 
+  /** A possibly slightly stale read from the watch cache, falling back to the store when absent. */
+  async getCachedKv(namespace: string, name: string): Promise<KeyValue | undefined> {
+    const key = objectKey(this.keyInfo, namespace, name);
+    return (await this.cache.get(key)) ?? this.store.get(key);
+  }
+
   async get(namespace: string, name: string): Promise<KubeObject> {
     const kv = await this.getKv(namespace, name);
     if (!kv) throw notFound(this.gr, name);

@@ -29,6 +29,7 @@ export function createResourceCache(store: Store, prefix: string): ResourceWatch
       }
       return cache.watch(afterRevision, handlers);
     },
+    get: (key) => cache.get(key),
     revision: () => cache.currentRevision(),
     close: () => cache.close(),
   };

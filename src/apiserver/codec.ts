@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseDocument } from 'yaml';
 import { StatusError, badRequest, internalError, isStatusError, tooLarge } from '../apimachinery/errors.js';
+import { decodeKubernetesProtobuf, isProtobufContentType, protoMessageFor } from '../apimachinery/protobuf/decode.js';
 
 /** Upstream's limit for request bodies (3 MiB). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -35,6 +36,10 @@ export function mediaType(contentType: string | undefined): string {
 
 /** Decodes a JSON or YAML body into a value; malformed input is a 400 with the parser's message. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+  if (isProtobufContentType(contentType)) {
+    if (body.length === 0) throw badRequest('the body of the request was empty');
+    return decodeKubernetesProtobuf(body, protoMessageFor);
+  }
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest('the body of the request was empty');
   const mt = mediaType(contentType);

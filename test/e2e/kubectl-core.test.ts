@@ -335,17 +335,41 @@ describe('kubectl core commands', () => {
           spec: { replicas: 0, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } } },
         };
         assert.equal(await ok(['create', '-f', '-'], JSON.stringify(rs)), `replicaset.apps/${name}-rs created\n`);
-        const r = await k(['delete', 'deployment', name, `--cascade=${cascade}`, '--wait=true']);
+        const r = await k(['delete', 'deployment', name, `--cascade=${cascade}`, '--wait=false']);
         assert.equal(r.code, 0, describeResult(['delete', cascade], r));
         assert.equal(r.stdout, `deployment.apps "${name}" deleted\n`);
-        assert.equal((await k(['get', 'deployment', name])).code, 1, `${cascade}: deployment still there`);
-        if (cascade === 'orphan') {
-          // The dependent survives an orphaning delete.
-          assert.equal(await ok(['get', 'rs', `${name}-rs`, '-o', 'name']), `replicaset.apps/${name}-rs\n`);
+        if (cascade === 'background') {
+          // The owner goes at once; the garbage collector removes dependents afterwards.
+          assert.equal((await k(['get', 'deployment', name])).code, 1, 'deployment still there');
+        } else {
+          // Foreground and Orphan leave the owner terminating with the matching finalizer until the
+          // garbage collector has dealt with the dependents.
+          const finalizer = cascade === 'foreground' ? 'foregroundDeletion' : 'orphan';
+          const live = await k(['get', 'deployment', name, '-o', 'json']);
+          if (live.code === 0) {
+            const d = JSON.parse(live.stdout) as Json;
+            assert.equal(typeof at(d, 'metadata.deletionTimestamp'), 'string');
+            const finalizers = at(d, 'metadata.finalizers');
+            assert.ok(Array.isArray(finalizers) && finalizers.includes(finalizer), `${finalizer} in ${JSON.stringify(finalizers)}`);
+          }
+          const waited = await k(['wait', '--for=delete', `deployment/${name}`, '--timeout=15s']);
+          if (waited.code === 0) {
+            const dependent = await k(['get', 'rs', `${name}-rs`, '-o', 'json']);
+            if (cascade === 'foreground') {
+              assert.equal(dependent.code, 1, 'foreground: the dependent is deleted before the owner');
+            } else {
+              assert.equal(dependent.code, 0, dependent.stderr);
+              assert.equal(at(JSON.parse(dependent.stdout) as Json, 'metadata.ownerReferences'), undefined, 'orphan: ownerReferences removed');
+            }
+          } else {
+            // KNOWN GAP: no garbage collector runs yet, so nothing removes the finalizer; the owner
+            // stays terminating (upstream's state until its GC acts). Release it by hand.
+            assert.match(waited.stderr, /timed out waiting for the condition/, describeResult(['wait'], waited));
+            t.diagnostic(`KNOWN GAP (no garbage collector): --cascade=${cascade} leaves deployment ${name} with the ${finalizer} finalizer`);
+            await ok(['patch', 'deployment', name, '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+            assert.equal((await k(['get', 'deployment', name])).code, 1, 'deployment gone once its finalizer is removed');
+          }
         }
-        // KNOWN GAP: without a garbage collector (no controllers yet) background/foreground
-        // dependents are not removed, and orphan does not strip ownerReferences; only the owner's
-        // own deletion is asserted for those.
         await ok(['delete', 'rs', `${name}-rs`, '--ignore-not-found']);
       }
     });

@@ -172,6 +172,26 @@ describe('kubectl core commands', () => {
       assert.match(bad.stderr, /^Error from server \(BadRequest\): Unable to find "\/v1, Resource=pods" that match label selector "", field selector "spec\.bogus=x": field label not supported: spec\.bogus$/m);
     });
 
+    it('--chunk-size pages through continue tokens', async () => {
+      const paged = await ok(['get', 'pods', '--chunk-size=1', '-o', 'name']);
+      assert.equal(paged, 'pod/sort-a\npod/sort-b\npod/sort-c\npod/web\n');
+      const table = parseTable(await ok(['get', 'pods', '--chunk-size=2']));
+      assert.deepEqual(table.rows.map((r) => r[0]), ['sort-a', 'sort-b', 'sort-c', 'web']);
+    });
+
+    it('--all-namespaces, --show-labels and -L', async () => {
+      const all = parseTable(await kubectlOk(server, ['get', 'pods', '-A', '-l', 'app=web']));
+      assert.deepEqual(all.header, ['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+      assert.deepEqual(all.rows.map((r) => [r[0], r[1]]), [[NS, 'web']]);
+      const labelled = parseTable(await ok(['get', 'pod', 'web', '--show-labels', '-L', 'tier']));
+      assert.deepEqual(labelled.header, ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'TIER', 'LABELS']);
+      assert.equal(rowOf(labelled, 'web')?.TIER, 'frontend');
+      assert.equal(rowOf(labelled, 'web')?.LABELS, 'app=web,tier=frontend');
+      const ns = parseTable(await kubectlOk(server, ['get', 'namespaces']));
+      assert.deepEqual(ns.header, ['NAME', 'STATUS', 'AGE']);
+      for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease', NS]) assert.equal(rowOf(ns, name)?.STATUS, 'Active', name);
+    });
+
     it('reports a missing object', async () => {
       const r = await k(['get', 'pod', 'nope']);
       assert.equal(r.code, 1);
@@ -218,6 +238,13 @@ describe('kubectl core commands', () => {
       assert.match(out, /^\s+Image:\s+nginx:1\.27$/m);
       assert.match(out, /^\s+Port:\s+80\/TCP$/m);
       assert.match(out, /^QoS Class:\s+BestEffort$/m);
+      // The same event through `get events` (with a server-side field selector) and `kubectl events`.
+      const listed = await ok(['get', 'events', '--field-selector', 'involvedObject.name=web,type=Warning']);
+      assert.match(listed, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/m);
+      assert.match(listed, /^\S+\s+Warning\s+TestReason\s+pod\/web\s+hello from the e2e suite$/m);
+      assert.equal((await k(['get', 'events', '--field-selector', 'involvedObject.name=nobody'])).stderr, `No resources found in ${NS} namespace.\n`);
+      const forPod = await ok(['events', '--for', 'pod/web']);
+      assert.match(forPod, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n\S+\s+Warning\s+TestReason\s+Pod\/web\s+hello from the e2e suite\n$/);
       const events = out.slice(out.indexOf('\nEvents:'));
       assert.match(events, /^Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n\s+----\s+------\s+----\s+----\s+-------\n\s+Warning\s+TestReason\s+\S+\s+e2e-suite\s+hello from the e2e suite$/m);
     });

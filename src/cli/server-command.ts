@@ -9,6 +9,7 @@ import { createAuthenticator } from '../apiserver/auth/authenticator.js';
 import { createApiServer } from '../apiserver/server.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { firstServiceIp } from '../apiserver/allocators/ip-range.js';
+import { startControllerManager } from '../controller-manager/index.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { log } from './log.js';
 
@@ -57,6 +58,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, caCertPem: pki.caCertPem,
     clientCertPem: pki.adminCertPem, clientKeyPem: pki.adminKeyPem, clusterName: 'default',
   });
+  const controllers = new AbortController();
+  const controllerManager = startControllerManager({ kubeconfigPath, signal: controllers.signal, logger: log });
   api.markReady();
   log.info({ port, dataDir: flags.dataDir, kubeconfig: kubeconfigPath, startupMs: Math.round(performance.now() - started) }, 'skiff server ready');
   process.stderr.write(`skiff server listening on https://${flags.bindAddress}:${port}; kubeconfig ${kubeconfigPath}\n`);
@@ -67,6 +70,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     compactor.stop();
+    controllers.abort();
+    await Promise.race([controllerManager.done, new Promise((r) => setTimeout(r, 2000))]);
     await api.close();
     await store.close();
     process.exit(0);

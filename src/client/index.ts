@@ -6,3 +6,4 @@ export * from './expectations.js';
 export * from './leader-election.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
+export * from './discovery.js';

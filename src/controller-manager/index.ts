@@ -1,0 +1,104 @@
+/**
+ * The controller manager: wins the `kube-controller-manager` Lease in kube-system, then runs the
+ * controllers over one shared informer factory until leadership is lost (then campaigns again)
+ * or the signal aborts. Everything goes through the API over HTTPS, as from another machine.
+ */
+import type { RestClient } from '../client/rest-client.js';
+import { clientFromKubeconfig } from '../client/rest-client.js';
+import { createSharedInformerFactory } from '../client/informer.js';
+import { runLeaderElection } from '../client/leader-election.js';
+import type { Logger } from '../client/logger.js';
+import { errorText, silentLogger } from '../client/logger.js';
+import { startGarbageCollector } from '../controllers/garbage-collector/garbage-collector.js';
+import { NAMESPACES, startNamespaceController } from '../controllers/namespace/namespace-controller.js';
+
+export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
+
+export type ControllerName = 'garbage-collector' | 'namespace';
+export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace'];
+
+export interface ControllerManagerOptions {
+  /** Either a kubeconfig to read or a ready client. */
+  kubeconfigPath?: string;
+  client?: RestClient;
+  signal: AbortSignal;
+  logger?: Logger;
+  /** Default true; false runs the controllers at once (e.g. a test with one manager). */
+  leaderElect?: boolean;
+  identity?: string;
+  controllers?: readonly ControllerName[];
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+export interface ControllerManager {
+  /** Resolves after the manager stopped (signal aborted). */
+  done: Promise<void>;
+  /** True while this manager leads and its controllers run. */
+  leading(): boolean;
+}
+
+/** Runs the controllers until `signal` aborts. */
+async function runControllers(client: RestClient, names: readonly ControllerName[], signal: AbortSignal, logger: Logger): Promise<void> {
+  const factory = createSharedInformerFactory(client, { logger });
+  const running: Promise<void>[] = [];
+  if (names.includes('garbage-collector')) {
+    running.push(startGarbageCollector({ client, signal, logger }).done);
+  }
+  if (names.includes('namespace')) {
+    const informer = factory.informerFor(NAMESPACES);
+    running.push(startNamespaceController({ client, informer, signal, logger }).done);
+  }
+  factory.start();
+  signal.addEventListener('abort', () => factory.stop(), { once: true });
+  logger.info({ controllers: names }, 'controllers started');
+  await Promise.all(running);
+}
+
+export function startControllerManager(opts: ControllerManagerOptions): ControllerManager {
+  const logger = opts.logger ?? silentLogger;
+  let client = opts.client;
+  const ownClient = !client;
+  if (!client) {
+    if (!opts.kubeconfigPath) throw new Error('startControllerManager needs a kubeconfigPath or a client');
+    client = clientFromKubeconfig(opts.kubeconfigPath, { userAgent: 'skiff-controller-manager' });
+  }
+  const api = client;
+  const names = opts.controllers ?? ALL_CONTROLLERS;
+  let isLeading = false;
+
+  const done = (async (): Promise<void> => {
+    try {
+      if (opts.leaderElect === false) {
+        isLeading = true;
+        await runControllers(api, names, opts.signal, logger);
+        return;
+      }
+      while (!opts.signal.aborted) {
+        let finished: Promise<void> = Promise.resolve();
+        await runLeaderElection({
+          client: api, name: CONTROLLER_MANAGER_LEASE, namespace: 'kube-system', identity: opts.identity,
+          leaseDurationMs: opts.leaseDurationMs, renewDeadlineMs: opts.renewDeadlineMs, retryPeriodMs: opts.retryPeriodMs,
+          releaseOnCancel: true, signal: opts.signal, logger,
+          onStartedLeading(leadSignal) {
+            isLeading = true;
+            finished = runControllers(api, names, leadSignal, logger).catch((err: unknown) => {
+              logger.error({ err: errorText(err) }, 'controllers failed');
+            });
+          },
+          onStoppedLeading() {
+            isLeading = false;
+          },
+        });
+        await finished;
+        if (!opts.signal.aborted) logger.error({}, 'controller manager lost leadership; campaigning again');
+      }
+    } finally {
+      isLeading = false;
+      if (ownClient) api.close();
+    }
+  })();
+
+  return { done, leading: () => isLeading };
+}

@@ -371,6 +371,69 @@ describe('kubectl: notes manifests, generators, discovery, whoami, watch', () =>
     });
   });
 
+  describe('everyday commands', () => {
+    it('version and cluster-info', async () => {
+      const v = JSON.parse(await kubectlOk(server, ['version', '-o', 'json'])) as Json;
+      assert.equal(at(v, 'serverVersion.major'), '1');
+      assert.equal(at(v, 'serverVersion.minor'), '32');
+      assert.match(String(at(v, 'serverVersion.gitVersion')), /^v1\.32\.\d+/);
+      const info = await kubectlOk(server, ['cluster-info']);
+      assert.match(info, new RegExp(`^Kubernetes control plane is running at ${server.url.replace(/[.]/g, '\\.')}\n`));
+    });
+
+    it('auth can-i', async () => {
+      const yes = await kubectl(server, ['auth', 'can-i', 'create', 'deployments', '-n', NS]);
+      assert.equal(yes.code, 0, yes.stderr);
+      assert.equal(yes.stdout, 'yes\n');
+      assert.equal(await kubectlOk(server, ['auth', 'can-i', '*', '*']), 'yes\n');
+    });
+
+    it('run, expose, set image', async () => {
+      assert.equal(await ok(['run', 'runner', '--image=nginx:1.27', '--labels=app=runner', '--env=MODE=test', '--port=80']), 'pod/runner created\n');
+      const pod = await getJson(server, ['-n', NS, 'pod', 'runner']);
+      assert.deepEqual(at(pod, 'spec.containers.0.env'), [{ name: 'MODE', value: 'test' }]);
+      assert.deepEqual(at(pod, 'spec.containers.0.ports'), [{ containerPort: 80, protocol: 'TCP' }]);
+      assert.equal(await ok(['expose', 'deployment', 'web', '--name=web-exposed', '--port=8080', '--target-port=80']), 'service/web-exposed exposed\n');
+      const svc = await getJson(server, ['-n', NS, 'svc', 'web-exposed']);
+      assert.deepEqual(at(svc, 'spec.selector'), { app: 'web' });
+      assert.equal(at(svc, 'spec.ports.0.port'), 8080);
+      assert.equal(at(svc, 'spec.ports.0.targetPort'), 80);
+      assert.match(String(at(svc, 'spec.clusterIP')), /^10\.43\.\d+\.\d+$/);
+      assert.equal(await ok(['set', 'image', 'deployment/web', 'web=nginx:1.28']), 'deployment.apps/web image updated\n');
+      assert.equal(at(await getJson(server, ['-n', NS, 'deploy', 'web']), 'spec.template.spec.containers.0.image'), 'nginx:1.28');
+    });
+
+    it('create job --from=cronjob, scale statefulset, wait --for=jsonpath', async () => {
+      assert.equal(await ok(['create', 'job', 'manual-run', '--from=cronjob/hello']), 'job.batch/manual-run created\n');
+      const job = await getJson(server, ['-n', NS, 'job', 'manual-run']);
+      const annotations = at(job, 'metadata.annotations');
+      assert.ok(isObject(annotations));
+      assert.equal(annotations['cronjob.kubernetes.io/instantiate'], 'manual');
+      assert.equal(at(job, 'metadata.ownerReferences.0.kind'), 'CronJob');
+      assert.equal(at(job, 'metadata.ownerReferences.0.name'), 'hello');
+      assert.equal(await ok(['scale', 'statefulset', 'db', '--replicas=3']), 'statefulset.apps/db scaled\n');
+      assert.equal(await ok(['wait', '--for=jsonpath={.spec.replicas}=3', 'statefulset/db', '--timeout=30s']), 'statefulset.apps/db condition met\n');
+    });
+
+    it('--dry-run=server stores nothing', async () => {
+      const cm = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry' }, data: { a: 'b' } });
+      assert.equal(await ok(['apply', '--dry-run=server', '-f', '-'], cm), 'configmap/dry created (server dry run)\n');
+      assert.equal(await ok(['create', '--dry-run=server', '-f', '-'], cm), 'configmap/dry created (server dry run)\n');
+      const r = await k(['get', 'cm', 'dry']);
+      assert.equal(r.stderr, 'Error from server (NotFound): configmaps "dry" not found\n');
+      const svc = JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'dry-svc' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } });
+      const dry = JSON.parse(await ok(['create', '--dry-run=server', '-o', 'json', '-f', '-'], svc)) as Json;
+      assert.match(String(at(dry, 'spec.clusterIP')), /^10\.43\.\d+\.\d+$/);
+      assert.equal(typeof at(dry, 'spec.ports.0.nodePort'), 'number');
+      assert.equal((await k(['get', 'svc', 'dry-svc'])).code, 1);
+    });
+
+    it('get secrets by type with a field selector', async () => {
+      const out = await ok(['get', 'secrets', '--field-selector', 'type=kubernetes.io/tls', '-o', 'name']);
+      assert.equal(out, 'secret/web-tls\n');
+    });
+  });
+
   describe('watch', () => {
     it('get -w prints the list, then each change', async () => {
       const w = kubectlBackground(server, ['-n', NS, 'get', 'pods', '-w', '--output-watch-events']);
@@ -402,6 +465,41 @@ describe('kubectl: notes manifests, generators, discovery, whoami, watch', () =>
         w.kill();
       }
       await w.exited;
+    });
+  });
+
+  describe('cleanup through kubectl', () => {
+    it('delete -f <dir> removes every object from the notes', async () => {
+      const out = await ok(['delete', '-f', `${NOTES}/`, '--wait=false']);
+      const lines = out.trim().split('\n').sort();
+      assert.deepEqual(lines, [
+        'configmap "app-config" deleted',
+        'cronjob.batch "hello" deleted',
+        'daemonset.apps "node-agent" deleted',
+        'deployment.apps "web" deleted',
+        'job.batch "pi" deleted',
+        'persistentvolume "task-pv-volume" deleted',
+        'persistentvolumeclaim "task-pv-claim" deleted',
+        'pod "two-containers" deleted',
+        'secret "app-secret" deleted',
+        'service "db" deleted',
+        'service "external-db" deleted',
+        'service "web" deleted',
+        'service "web-nodeport" deleted',
+        'statefulset.apps "db" deleted',
+      ]);
+      const left = await k(['get', 'pods,deploy,sts,ds,job,cronjob,svc,secret,pvc', '-o', 'name']);
+      assert.equal(left.code, 0, left.stderr);
+      for (const gone of ['pod/two-containers', 'deployment.apps/web', 'statefulset.apps/db', 'daemonset.apps/node-agent', 'cronjob.batch/hello', 'service/web-nodeport', 'secret/app-secret']) {
+        assert.ok(!left.stdout.split('\n').includes(gone), `${gone} still listed:\n${left.stdout}`);
+      }
+    });
+
+    it('delete --all', async () => {
+      const out = await ok(['delete', 'configmaps', '--all']);
+      assert.match(out, /^configmap "generated" deleted$/m);
+      const r = await k(['get', 'configmaps', '-o', 'name']);
+      assert.ok(!/configmap\/generated/.test(r.stdout), r.stdout);
     });
   });
 });

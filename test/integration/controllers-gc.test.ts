@@ -59,7 +59,7 @@ async function gone(gvr: typeof CONFIGMAPS, namespace: string, name: string): Pr
 
 async function family(ns: string, opts: { blockingFinalizer?: string } = {}): Promise<{ owner: KubeObject }> {
   await client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-  const owner = await client.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner', namespace: ns }, data: { a: '1' } });
+  const owner = await client.create<KubeObject>(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner', namespace: ns }, data: { a: '1' } });
   const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid ?? '' };
   await client.create(SECRETS, {
     apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
@@ -84,7 +84,7 @@ test('background cascade removes the dependents after the owner', async () => {
 test('a dependent whose owner never existed is collected; one with a live owner is kept', async () => {
   const ns = 'gc-dangling';
   await client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-  const live = await client.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'live', namespace: ns } });
+  const live = await client.create<KubeObject>(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'live', namespace: ns } });
   await client.create(CONFIGMAPS, {
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: { name: 'orphaned', namespace: ns, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'missing', uid: '00000000-0000-0000-0000-000000000001' }] },

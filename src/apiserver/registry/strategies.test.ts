@@ -66,7 +66,7 @@ describe('deployments', () => {
   it('selector is immutable', () => {
     const old = create(s, deploy({ app: 'a' }, { app: 'a', v: '1' }));
     const d = create(s, deploy({ app: 'a', v: '1' }, { app: 'a', v: '1' }));
-    assert.deepEqual(updateErrors(s, d, old), ['spec.selector: Invalid value: {"matchLabels":{"app":"a","v":"1"}}: field is immutable']);
+    assert.deepEqual(updateErrors(s, d, old), ['spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"a", "v":"1"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable']);
   });
   it('template restartPolicy must be Always', () => {
     const d = create(s, { metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: template({ a: 'b' }, 'Never') } });

@@ -82,7 +82,28 @@ export function validateEnum(v: unknown, field: string, valid: readonly string[]
 export function validateSelectorImmutable(obj: KubeObject, old: KubeObject): FieldError[] {
   const sel = asObj(obj.spec)?.selector;
   const oldSel = asObj(old.spec)?.selector;
-  return deepEqual(sel, oldSel) ? [] : [invalidField('spec.selector', sel ?? null, 'field is immutable')];
+  if (deepEqual(sel, oldSel)) return [];
+  const selObj = asObj(sel);
+  if (!selObj) return [invalidField('spec.selector', sel ?? null, 'field is immutable')];
+  // Upstream prints the selector with Go's %#v; the value is pre-rendered into the detail.
+  return [{ type: 'FieldValueInvalid', field: 'spec.selector', detail: `${goLabelSelector(selObj)}: field is immutable` }];
+}
+
+/** A label selector as Go's `%#v` prints a `v1.LabelSelector` (the famous "field is immutable" text). */
+export function goLabelSelector(sel: Record<string, unknown>): string {
+  const q = (s: unknown): string => JSON.stringify(String(s));
+  const strings = (v: unknown): string => (Array.isArray(v) ? `[]string{${v.map(q).join(', ')}}` : '[]string(nil)');
+  const labels = asObj(sel.matchLabels);
+  const matchLabels = labels
+    ? `map[string]string{${Object.keys(labels).sort().map((k) => `${q(k)}:${q(labels[k])}`).join(', ')}}`
+    : 'map[string]string(nil)';
+  const exprs = Array.isArray(sel.matchExpressions)
+    ? `[]v1.LabelSelectorRequirement{${sel.matchExpressions.map((e) => {
+      const r = asObj(e) ?? {};
+      return `v1.LabelSelectorRequirement{Key:${q(r.key ?? '')}, Operator:${q(r.operator ?? '')}, Values:${strings(r.values)}}`;
+    }).join(', ')}}`
+    : '[]v1.LabelSelectorRequirement(nil)';
+  return `v1.LabelSelector{MatchLabels:${matchLabels}, MatchExpressions:${exprs}}`;
 }
 
 /** Deployments also bump generation on annotation changes (annotations are copied to ReplicaSets). */

@@ -207,6 +207,13 @@ describe('kubectl apply, diff, patch, replace, edit, scale', () => {
       assert.equal(at(await web(), 'spec.replicas'), 4);
     });
 
+    it('changing an immutable selector gives the upstream text', async () => {
+      const p = '{"spec":{"selector":{"matchLabels":{"app":"other"}},"template":{"metadata":{"labels":{"app":"other"}}}}}';
+      const r = await k(['patch', 'deployment', 'web', '--type=merge', '-p', p]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, 'The Deployment "web" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"other"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable\n');
+    });
+
     it('a patch making the object invalid is refused', async () => {
       const r = await k(['patch', 'deployment', 'web', '--type=merge', '-p', '{"spec":{"replicas":-1}}']);
       assert.equal(r.code, 1);

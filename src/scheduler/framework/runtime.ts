@@ -184,6 +184,11 @@ export class Framework implements Handle {
     return this.current;
   }
 
+  /** Makes `snapshot` the one plugins see (schedulePod does this itself). */
+  setSnapshot(snapshot: Snapshot): void {
+    this.current = snapshot;
+  }
+
   defaultSpreadSelector(pod: Pod): LabelSelector | undefined {
     return this.spreadSelector?.(pod);
   }

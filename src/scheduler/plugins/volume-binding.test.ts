@@ -39,7 +39,7 @@ describe('VolumeBinding', () => {
     const { plugin } = build((h) => create(h), snap, { volumes, api });
     const state = new CycleState();
     const pod = withClaims('bound', 'late');
-    const pre = plugin.preFilter(state, pod, snap.nodes());
+    const pre = plugin.preFilter(state, pod);
     assert.ok('isSuccess' in pre && pre.isSuccess());
     plugin.reserve(state, pod, 'a');
     assert.equal(selectedNode(state), 'a');

@@ -59,6 +59,9 @@ interface Monitor {
 
 class VirtualDeleteEnqueued extends Error {}
 
+/** Metadata fields for a JSON merge patch; null removes a field. */
+type MetaPatch = { [K in keyof ObjectMeta]?: ObjectMeta[K] | null };
+
 function groupResourceKey(gvr: GroupVersionResource): string {
   return gvr.group ? `${gvr.resource}.${gvr.group}` : gvr.resource;
 }
@@ -165,7 +168,7 @@ export function startGarbageCollector(opts: GarbageCollectorOptions): GarbageCol
    * Rewrites the object's metadata from its current state (uid and resourceVersion as
    * preconditions), retried on conflict; `mutate` returns undefined when nothing needs changing.
    */
-  async function patchMeta(identity: ObjectIdentity, mutate: (meta: ObjectMeta) => Partial<ObjectMeta> | undefined): Promise<void> {
+  async function patchMeta(identity: ObjectIdentity, mutate: (meta: ObjectMeta) => MetaPatch | undefined): Promise<void> {
     const { gvr, namespace } = resolve(identity);
     for (let attempt = 0; ; attempt++) {
       let current: KubeObject;
@@ -196,7 +199,9 @@ export function startGarbageCollector(opts: GarbageCollectorOptions): GarbageCol
     return patchMeta(identity, (meta) => {
       const finalizers = meta.finalizers ?? [];
       if (!finalizers.includes(finalizer)) return undefined;
-      return { finalizers: finalizers.filter((f) => f !== finalizer) };
+      const kept = finalizers.filter((f) => f !== finalizer);
+      // Empty lists are dropped (null in a merge patch), as upstream never shows them.
+      return { finalizers: kept.length > 0 ? kept : null };
     });
   }
 
@@ -205,7 +210,7 @@ export function startGarbageCollector(opts: GarbageCollectorOptions): GarbageCol
       const refs = meta.ownerReferences ?? [];
       const kept = refs.filter((r) => !ownerUids.has(r.uid));
       if (kept.length === refs.length) return undefined;
-      return { ownerReferences: kept };
+      return { ownerReferences: kept.length > 0 ? kept : null };
     });
   }
 

@@ -67,6 +67,11 @@ export function keepAllButStatus(obj: KubeObject, old: KubeObject): void {
   }
 }
 
+/** Keeps old spec on a status-subresource update (only status is taken from the request). */
+export function keepSpec(obj: KubeObject, old: KubeObject): void {
+  obj.spec = deepCopy(old.spec);
+}
+
 /** Resets status on create (status is written by controllers through the status subresource). */
 export function clearStatus(obj: KubeObject): void {
   delete obj.status;

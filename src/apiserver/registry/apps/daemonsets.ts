@@ -1,15 +1,14 @@
 /** DaemonSets (upstream SetDefaults_DaemonSet + ValidateDaemonSet). */
 import type { FieldError } from '../../../apimachinery/errors.js';
 import type { KubeObject } from '../../../apimachinery/object.js';
-import { deepCopy } from '../../../apimachinery/object.js';
 import { invalidField, notSupported, validateNonnegativeField } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, ensureObj, num, setDefault, keepStatus } from '../util.js';
+import { asObj, ensureObj, num, setDefault } from '../util.js';
+import { statusSubresource, validateStatusCounts } from '../status.js';
 import { defaultPodTemplate } from '../core/pod-spec.js';
 import {
   intOrPercentValue, isNotMoreThan100Percent, validatePositiveIntOrPercent, validateSelectorAndTemplate, validateSelectorImmutable,
 } from '../workload.js';
-import { validateWorkloadStatus } from './deployments.js';
 
 export function defaultDaemonSet(obj: KubeObject): void {
   const spec = ensureObj(obj, 'spec');
@@ -53,20 +52,12 @@ function validateDaemonSet(obj: KubeObject): FieldError[] {
 
 export const daemonSetStrategy: Strategy = {
   defaults: defaultDaemonSet,
-  prepareForCreate(obj) {
-    obj.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
-  },
-  prepareForUpdate(obj, old) {
-    keepStatus(obj, old);
-  },
-  prepareForStatusUpdate(obj, old) {
-    obj.spec = deepCopy(old.spec);
-  },
+  ...statusSubresource({ currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 }),
   validate: validateDaemonSet,
   validateUpdate(obj, old) {
     return [...validateDaemonSet(obj), ...validateSelectorImmutable(obj, old)];
   },
   validateStatusUpdate(obj) {
-    return validateWorkloadStatus(obj, ['numberMisscheduled', 'currentNumberScheduled', 'desiredNumberScheduled', 'numberReady', 'observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'collisionCount']);
+    return validateStatusCounts(obj, ['numberMisscheduled', 'currentNumberScheduled', 'desiredNumberScheduled', 'numberReady', 'observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'collisionCount']);
   },
 };

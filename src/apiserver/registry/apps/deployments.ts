@@ -4,7 +4,8 @@ import type { KubeObject } from '../../../apimachinery/object.js';
 import { deepCopy } from '../../../apimachinery/object.js';
 import { child, forbidden, invalidField, notSupported, required, validateNonnegativeField } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, ensureObj, num, setDefault } from '../util.js';
+import { asObj, ensureObj, keepSpec, num, setDefault } from '../util.js';
+import { validateNotAboveReplicas, validateStatusCounts } from '../status.js';
 import { defaultPodTemplate } from '../core/pod-spec.js';
 import {
   bumpGenerationOnAnnotations, intOrPercentValue, isNotMoreThan100Percent, validatePositiveIntOrPercent,
@@ -74,13 +75,6 @@ export function validateDeployment(obj: KubeObject): FieldError[] {
   return errs;
 }
 
-export function validateWorkloadStatus(obj: KubeObject, fields: string[]): FieldError[] {
-  const status = asObj(obj.status) ?? {};
-  const errs: FieldError[] = [];
-  for (const f of fields) errs.push(...validateNonnegativeField(num(status[f]), `status.${f}`));
-  return errs;
-}
-
 export const deploymentStrategy: Strategy = {
   defaults: defaultDeployment,
   prepareForCreate(obj) {
@@ -92,7 +86,7 @@ export const deploymentStrategy: Strategy = {
     bumpGenerationOnAnnotations(obj, old);
   },
   prepareForStatusUpdate(obj, old) {
-    obj.spec = deepCopy(old.spec);
+    keepSpec(obj, old);
     obj.metadata.labels = old.metadata.labels;
     if (obj.metadata.labels === undefined) delete obj.metadata.labels;
   },
@@ -101,16 +95,11 @@ export const deploymentStrategy: Strategy = {
     return [...validateDeployment(obj), ...validateSelectorImmutable(obj, old)];
   },
   validateStatusUpdate(obj) {
-    const errs = validateWorkloadStatus(obj, ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas']);
-    const status = asObj(obj.status) ?? {};
-    const cc = num(status.collisionCount);
-    if (cc !== undefined) errs.push(...validateNonnegativeField(cc, 'status.collisionCount'));
-    if ((num(status.availableReplicas) ?? 0) > (num(status.replicas) ?? 0)) {
-      errs.push(invalidField('status.availableReplicas', status.availableReplicas, 'cannot be greater than status.replicas'));
-    }
-    if ((num(status.readyReplicas) ?? 0) > (num(status.replicas) ?? 0)) {
-      errs.push(invalidField('status.readyReplicas', status.readyReplicas, 'cannot be greater than status.replicas'));
-    }
-    return errs;
+    return [
+      ...validateStatusCounts(obj, [
+        'observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'collisionCount',
+      ]),
+      ...validateNotAboveReplicas(obj, ['availableReplicas', 'readyReplicas']),
+    ];
   },
 };

@@ -4,10 +4,10 @@ import type { KubeObject } from '../../../apimachinery/object.js';
 import { deepCopy } from '../../../apimachinery/object.js';
 import { child, deepEqual, forbidden, index, invalidField, validateNonnegativeField, required } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, ensureObj, num, objArray, setDefault, str, keepStatus, canonicalizeResourceList } from '../util.js';
+import { asObj, ensureObj, num, objArray, setDefault, str, canonicalizeResourceList } from '../util.js';
+import { statusSubresource, validateStatusCounts } from '../status.js';
 import { defaultPodTemplate } from '../core/pod-spec.js';
 import { validateSelectorAndTemplate } from '../workload.js';
-import { validateWorkloadStatus } from './deployments.js';
 
 export const STATEFULSET_SPEC_FORBIDDEN = "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
 
@@ -113,19 +113,11 @@ function validateStatefulSetUpdate(obj: KubeObject, old: KubeObject): FieldError
 
 export const statefulSetStrategy: Strategy = {
   defaults: defaultStatefulSet,
-  prepareForCreate(obj) {
-    obj.status = { replicas: 0, availableReplicas: 0 };
-  },
-  prepareForUpdate(obj, old) {
-    keepStatus(obj, old);
-  },
-  prepareForStatusUpdate(obj, old) {
-    obj.spec = deepCopy(old.spec);
-  },
+  ...statusSubresource({ replicas: 0, availableReplicas: 0 }),
   validate: validateStatefulSet,
   validateUpdate: validateStatefulSetUpdate,
   validateStatusUpdate(obj) {
-    return validateWorkloadStatus(obj, ['replicas', 'readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas', 'observedGeneration', 'collisionCount']);
+    return validateStatusCounts(obj, ['replicas', 'readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas', 'observedGeneration', 'collisionCount']);
   },
   nameValidation: 'label',
 };

@@ -1,11 +1,11 @@
 /** HorizontalPodAutoscalers (autoscaling/v2 defaults; v1 objects get minReplicas only). */
 import type { FieldError } from '../../../apimachinery/errors.js';
 import type { KubeObject } from '../../../apimachinery/object.js';
-import { deepCopy } from '../../../apimachinery/object.js';
 import { invalidField, required } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
 import type { Obj } from '../util.js';
-import { asObj, ensureObj, num, setDefault, str, keepStatus } from '../util.js';
+import { asObj, ensureObj, num, setDefault, str } from '../util.js';
+import { statusSubresource } from '../status.js';
 
 export const DEFAULT_CPU_UTILIZATION = 80;
 
@@ -49,15 +49,7 @@ export const horizontalPodAutoscalerStrategy: Strategy = {
       behavior.scaleDown = scalingRules(behavior.scaleDown, false);
     }
   },
-  prepareForCreate(obj) {
-    obj.status = { desiredReplicas: 0 };
-  },
-  prepareForUpdate(obj, old) {
-    keepStatus(obj, old);
-  },
-  prepareForStatusUpdate(obj, old) {
-    obj.spec = deepCopy(old.spec);
-  },
+  ...statusSubresource({ desiredReplicas: 0 }),
   validate: validateHPA,
   validateUpdate: validateHPA,
 };

@@ -1,10 +1,10 @@
 /** CronJobs (upstream SetDefaults_CronJob, ValidateCronJob). */
 import type { FieldError } from '../../../apimachinery/errors.js';
 import type { KubeObject } from '../../../apimachinery/object.js';
-import { deepCopy } from '../../../apimachinery/object.js';
 import { invalidField, notSupported, required, validateAnnotations, validateLabels, validateNonnegativeField } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, ensureObj, num, setDefault, str, strMap, keepStatus } from '../util.js';
+import { asObj, ensureObj, num, setDefault, str, strMap } from '../util.js';
+import { statusSubresource } from '../status.js';
 import { defaultPodTemplate } from '../core/pod-spec.js';
 import { validateJobSpec } from './jobs.js';
 import { cronScheduleError } from './cron.js';
@@ -72,15 +72,7 @@ export const cronJobStrategy: Strategy = {
     const jt = asObj(spec.jobTemplate);
     if (jt) defaultPodTemplate(asObj(jt.spec)?.template);
   },
-  prepareForCreate(obj) {
-    obj.status = {};
-  },
-  prepareForUpdate(obj, old) {
-    keepStatus(obj, old);
-  },
-  prepareForStatusUpdate(obj, old) {
-    obj.spec = deepCopy(old.spec);
-  },
+  ...statusSubresource({}),
   validate: validateCronJob,
   validateUpdate: validateCronJob,
 };

@@ -11,7 +11,8 @@ import {
 } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
 import type { Obj } from '../util.js';
-import { asObj, ensureObj, num, objArray, setDefault, str, strMap, keepStatus } from '../util.js';
+import { asObj, ensureObj, num, objArray, setDefault, strMap, keepSpec, keepStatus } from '../util.js';
+import { validateStatusCounts } from '../status.js';
 import { defaultPodTemplate, validatePodTemplateSpec } from '../core/pod-spec.js';
 import { SELECTOR_MISMATCH } from '../workload.js';
 
@@ -174,19 +175,12 @@ export const jobStrategy: Strategy = {
     generateJobSelector(obj);
     obj.status = {};
   },
-  prepareForUpdate(obj, old) {
-    keepStatus(obj, old);
-  },
-  prepareForStatusUpdate(obj, old) {
-    obj.spec = deepCopy(old.spec);
-  },
+  prepareForUpdate: keepStatus,
+  prepareForStatusUpdate: keepSpec,
   validate: validateJob,
   validateUpdate: validateJobUpdate,
   validateStatusUpdate(obj) {
-    const status = asObj(obj.status) ?? {};
-    const errs: FieldError[] = [];
-    for (const f of ['active', 'succeeded', 'failed', 'ready', 'terminating']) errs.push(...validateNonnegativeField(num(status[f]), `status.${f}`));
-    return errs;
+    return validateStatusCounts(obj, ['active', 'succeeded', 'failed', 'ready', 'terminating']);
   },
   selectableFields(obj) {
     return { 'status.successful': String(num(asObj(obj.status)?.succeeded) ?? 0) };

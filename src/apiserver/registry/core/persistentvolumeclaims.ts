@@ -6,7 +6,8 @@ import { tryParseQuantity } from '../../../apimachinery/quantity.js';
 import { deepEqual, forbidden, invalidField, key, notSupported, required, validateLabelSelector } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
 import type { Obj } from '../util.js';
-import { asObj, ensureObj, setDefault, str, keepStatus, canonicalizeResourceList } from '../util.js';
+import { asObj, ensureObj, setDefault, str, canonicalizeResourceList } from '../util.js';
+import { statusSubresource } from '../status.js';
 import { validateAccessModes } from './persistentvolumes.js';
 
 export const PVC_SPEC_IMMUTABLE = 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims';
@@ -75,15 +76,7 @@ export const persistentVolumeClaimStrategy: Strategy = {
     canonicalizeResourceList(res?.requests);
     canonicalizeResourceList(res?.limits);
   },
-  prepareForCreate(obj) {
-    obj.status = { phase: 'Pending' };
-  },
-  prepareForUpdate(obj, old) {
-    keepStatus(obj, old);
-  },
-  prepareForStatusUpdate(obj, old) {
-    obj.spec = deepCopy(old.spec);
-  },
+  ...statusSubresource({ phase: 'Pending' }),
   validate: validatePVC,
   validateUpdate: validatePVCUpdate,
   generationFields: [],

@@ -1,11 +1,11 @@
 /** ReplicationControllers (upstream SetDefaults_ReplicationController + ValidateReplicationController). */
 import type { FieldError } from '../../../apimachinery/errors.js';
 import type { KubeObject } from '../../../apimachinery/object.js';
-import { deepCopy } from '../../../apimachinery/object.js';
 import { selectorFromSet } from '../../../apimachinery/labels.js';
 import { invalidField, required, validateLabels, validateNonnegativeField, child } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, ensureObj, num, setDefault, strMap, keepStatus } from '../util.js';
+import { asObj, ensureObj, num, setDefault, strMap } from '../util.js';
+import { statusSubresource, validateStatusCounts } from '../status.js';
 import { defaultPodTemplate, validatePodTemplateSpec } from './pod-spec.js';
 import { SELECTOR_MISMATCH } from '../workload.js';
 
@@ -44,24 +44,11 @@ export const replicationControllerStrategy: Strategy = {
     setDefault(spec, 'replicas', 1);
     defaultPodTemplate(spec.template);
   },
-  prepareForCreate(obj) {
-    obj.status = { replicas: 0 };
-  },
-  prepareForUpdate(obj, old) {
-    keepStatus(obj, old);
-  },
-  prepareForStatusUpdate(obj, old) {
-    obj.spec = deepCopy(old.spec);
-  },
+  ...statusSubresource({ replicas: 0 }),
   validate: validateRC,
   validateUpdate: validateRC,
   validateStatusUpdate(obj) {
-    const status = asObj(obj.status) ?? {};
-    const errs: FieldError[] = [];
-    for (const f of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']) {
-      errs.push(...validateNonnegativeField(num(status[f]), `status.${f}`));
-    }
-    return errs;
+    return validateStatusCounts(obj, ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']);
   },
   selectableFields(obj) {
     return { 'status.replicas': String(num(asObj(obj.status)?.replicas) ?? 0) };

@@ -1,11 +1,11 @@
 /** ResourceQuotas (upstream ValidateResourceQuota: quantities and scopes). */
 import type { FieldError } from '../../../apimachinery/errors.js';
 import type { KubeObject } from '../../../apimachinery/object.js';
-import { deepCopy } from '../../../apimachinery/object.js';
 import { tryParseQuantity } from '../../../apimachinery/quantity.js';
 import { index, invalidEach, invalidField, isQualifiedName, key, notSupported } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, keepStatus, canonicalizeResourceList } from '../util.js';
+import { asObj, canonicalizeResourceList } from '../util.js';
+import { statusSubresource } from '../status.js';
 
 const SCOPES = ['BestEffort', 'CrossNamespacePodAffinity', 'NotBestEffort', 'NotTerminating', 'PriorityClass', 'Terminating'];
 
@@ -38,15 +38,7 @@ export const resourceQuotaStrategy: Strategy = {
     canonicalizeResourceList(status?.hard);
     canonicalizeResourceList(status?.used);
   },
-  prepareForCreate(obj) {
-    obj.status = {};
-  },
-  prepareForUpdate(obj, old) {
-    keepStatus(obj, old);
-  },
-  prepareForStatusUpdate(obj, old) {
-    obj.spec = deepCopy(old.spec);
-  },
+  ...statusSubresource({}),
   validate: validateQuota,
   validateUpdate: validateQuota,
   validateStatusUpdate(obj) {

@@ -1,14 +1,14 @@
 /** Ingresses (networking.k8s.io/v1, upstream ValidateIngress). */
 import type { FieldError } from '../../../apimachinery/errors.js';
 import type { KubeObject } from '../../../apimachinery/object.js';
-import { deepCopy } from '../../../apimachinery/object.js';
 import {
   child, index, invalidEach, invalidField, isDNS1035Label, isDNS1123Subdomain, isValidIP, isValidPortName,
   isValidPortNum, notSupported, required,
 } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
 import type { Obj } from '../util.js';
-import { asObj, num, objArray, str, keepStatus } from '../util.js';
+import { asObj, num, objArray, str } from '../util.js';
+import { statusSubresource } from '../status.js';
 
 const PATH_TYPES = ['Exact', 'ImplementationSpecific', 'Prefix'];
 
@@ -84,15 +84,7 @@ function validateIngress(obj: KubeObject): FieldError[] {
 }
 
 export const ingressStrategy: Strategy = {
-  prepareForCreate(obj) {
-    obj.status = { loadBalancer: {} };
-  },
-  prepareForUpdate(obj, old) {
-    keepStatus(obj, old);
-  },
-  prepareForStatusUpdate(obj, old) {
-    obj.spec = deepCopy(old.spec);
-  },
+  ...statusSubresource({ loadBalancer: {} }),
   validate: validateIngress,
   validateUpdate: validateIngress,
 };

@@ -1,10 +1,10 @@
 /** PodDisruptionBudgets (policy/v1, upstream ValidatePodDisruptionBudget). */
 import type { FieldError } from '../../../apimachinery/errors.js';
 import type { KubeObject } from '../../../apimachinery/object.js';
-import { deepCopy } from '../../../apimachinery/object.js';
-import { invalidField, notSupported, validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation/index.js';
+import { invalidField, notSupported, validateLabelSelector } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, num, keepStatus } from '../util.js';
+import { asObj } from '../util.js';
+import { statusSubresource, validateStatusCounts } from '../status.js';
 import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from '../workload.js';
 
 function validatePDB(obj: KubeObject): FieldError[] {
@@ -30,23 +30,10 @@ function validatePDB(obj: KubeObject): FieldError[] {
 }
 
 export const podDisruptionBudgetStrategy: Strategy = {
-  prepareForCreate(obj) {
-    obj.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
-  },
-  prepareForUpdate(obj, old) {
-    keepStatus(obj, old);
-  },
-  prepareForStatusUpdate(obj, old) {
-    obj.spec = deepCopy(old.spec);
-  },
+  ...statusSubresource({ disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 }),
   validate: validatePDB,
   validateUpdate: validatePDB,
   validateStatusUpdate(obj) {
-    const status = asObj(obj.status) ?? {};
-    const errs: FieldError[] = [];
-    for (const f of ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods']) {
-      errs.push(...validateNonnegativeField(num(status[f]), `status.${f}`));
-    }
-    return errs;
+    return validateStatusCounts(obj, ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods']);
   },
 };

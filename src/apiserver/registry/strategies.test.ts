@@ -220,7 +220,7 @@ describe('services', () => {
     assert.deepEqual(updateErrors(s, same, old), []);
     assert.equal((same.spec as Record<string, unknown>).clusterIP, '10.43.0.5');
     const changed: KubeObject = { metadata: { name: 'web' }, spec: { clusterIP: '10.43.0.6', clusterIPs: ['10.43.0.6'], ports: [{ port: 80 }] } };
-    assert.deepEqual(updateErrors(s, changed, old), ['spec.clusterIPs[0]: Invalid value: ["10.43.0.6"]: may not change once set']);
+    assert.deepEqual(updateErrors(s, changed, old), ['spec.clusterIPs[0]: Invalid value: []string{"10.43.0.6"}: may not change once set']);
   });
 });
 

@@ -76,6 +76,22 @@ function patchAllocatedValues(spec: Obj, oldSpec: Obj): void {
   }
 }
 
+/** Upstream normalizeClusterIPs (update): keep clusterIP and clusterIPs in step for clients that set only one. */
+function normalizeClusterIPs(spec: Obj, oldSpec: Obj): void {
+  const oldIPs = Array.isArray(oldSpec.clusterIPs) ? oldSpec.clusterIPs.map(str) : [];
+  const ip = str(spec.clusterIP);
+  const oldIP = str(oldSpec.clusterIP);
+  if (oldIPs.length > 0 && !(Array.isArray(spec.clusterIPs) && spec.clusterIPs.length > 0) && oldIP === ip) spec.clusterIPs = [...oldIPs];
+  if (oldIP === ip) return;
+  if (oldIP && !ip) {
+    delete spec.clusterIPs;
+    return;
+  }
+  const newIPs = Array.isArray(spec.clusterIPs) ? spec.clusterIPs.map(str) : [];
+  const same = newIPs.length === oldIPs.length && newIPs.every((v, i) => v === oldIPs[i]);
+  if (same) spec.clusterIPs = newIPs.length === 0 ? [ip] : [ip, ...newIPs.slice(1)];
+}
+
 /** Upstream dropTypeDependentFields: clear fields that the new type no longer uses (if unchanged). */
 function dropTypeDependentFields(spec: Obj, oldSpec: Obj): void {
   const type = str(spec.type);
@@ -212,9 +228,11 @@ function validateClusterIPsUpdate(spec: Obj, oldSpec: Obj): FieldError[] {
   const newIPs = Array.isArray(spec.clusterIPs) ? spec.clusterIPs.map(str) : str(spec.clusterIP) ? [str(spec.clusterIP)] : [];
   if (oldIPs.length === 0) return [];
   if (newIPs.length === 0) return [invalidField('spec.clusterIPs[0]', spec.clusterIPs ?? [], 'primary clusterIP can not be unset')];
-  if (newIPs[0] !== oldIPs[0]) return [invalidField('spec.clusterIPs[0]', newIPs, 'may not change once set')];
+  // Upstream prints the []string with Go's %#v; the value is pre-rendered into the detail.
+  const goIPs = `[]string{${newIPs.map((v) => JSON.stringify(v)).join(', ')}}`;
+  if (newIPs[0] !== oldIPs[0]) return [{ type: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', detail: `${goIPs}: may not change once set` }];
   if (oldIPs.length > 1 && newIPs.length > 1 && newIPs[1] !== oldIPs[1]) {
-    return [invalidField('spec.clusterIPs[1]', newIPs, 'may not change once set')];
+    return [{ type: 'FieldValueInvalid', field: 'spec.clusterIPs[1]', detail: `${goIPs}: may not change once set` }];
   }
   return [];
 }
@@ -229,6 +247,7 @@ export const serviceStrategy: Strategy = {
     const spec = ensureObj(obj, 'spec');
     const oldSpec = asObj(old.spec) ?? {};
     patchAllocatedValues(spec, oldSpec);
+    normalizeClusterIPs(spec, oldSpec);
     dropTypeDependentFields(spec, oldSpec);
   },
   prepareForStatusUpdate(obj, old) {

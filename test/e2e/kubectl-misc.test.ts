@@ -164,6 +164,18 @@ describe('kubectl: notes manifests, generators, discovery, whoami, watch', () =>
       assert.equal(at(svc, 'spec.sessionAffinity'), 'None');
     });
 
+    it('services keep allocated values on replace and refuse a new clusterIP', async () => {
+      const before = await getJson(server, ['-n', NS, 'svc', 'web-nodeport']);
+      assert.equal(await ok(['replace', '-f', path.join(NOTES, 'service-nodeport.yaml')]), 'service/web-nodeport replaced\n');
+      const after = await getJson(server, ['-n', NS, 'svc', 'web-nodeport']);
+      assert.equal(at(after, 'spec.clusterIP'), at(before, 'spec.clusterIP'));
+      assert.deepEqual(at(after, 'spec.clusterIPs'), at(before, 'spec.clusterIPs'));
+      assert.equal(at(after, 'spec.ports.0.nodePort'), at(before, 'spec.ports.0.nodePort'));
+      const r = await k(['patch', 'svc', 'web', '--type=merge', '-p', '{"spec":{"clusterIP":"10.43.9.9"}}']);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, 'The Service "web" is invalid: spec.clusterIPs[0]: Invalid value: []string{"10.43.9.9"}: may not change once set\n');
+    });
+
     it('configmaps and secrets', async () => {
       const cms = parseTable(await ok(['get', 'configmaps']));
       assert.deepEqual(cms.header, ['NAME', 'DATA', 'AGE']);

@@ -4,7 +4,7 @@ import type { KubeObject } from '../../../apimachinery/object.js';
 import { deepCopy } from '../../../apimachinery/object.js';
 import { index, child, invalidEach, isValidCIDR, notSupported, required, invalidField, isQualifiedName, validateImmutableField } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, ensureObj, objArray, str, keepStatus, canonicalizeResourceList } from '../util.js';
+import { asObj, ensureObj, objArray, str, keepSpec, keepStatus, canonicalizeResourceList } from '../util.js';
 
 const TAINT_EFFECTS = ['NoExecute', 'NoSchedule', 'PreferNoSchedule'];
 
@@ -34,12 +34,8 @@ export const nodeStrategy: Strategy = {
   prepareForCreate(obj) {
     ensureObj(obj, 'spec');
   },
-  prepareForUpdate(obj, old) {
-    keepStatus(obj, old);
-  },
-  prepareForStatusUpdate(obj, old) {
-    obj.spec = deepCopy(old.spec);
-  },
+  prepareForUpdate: keepStatus,
+  prepareForStatusUpdate: keepSpec,
   validate: validateNode,
   validateUpdate(obj, old) {
     const errs = validateNode(obj);

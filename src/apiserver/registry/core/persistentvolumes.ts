@@ -1,11 +1,10 @@
 /** PersistentVolumes (upstream pkg/registry/core/persistentvolume/strategy.go). */
 import type { FieldError } from '../../../apimachinery/errors.js';
 import type { KubeObject } from '../../../apimachinery/object.js';
-import { deepCopy } from '../../../apimachinery/object.js';
 import { tryParseQuantity } from '../../../apimachinery/quantity.js';
 import { deepEqual, index, invalidField, notSupported, required, forbidden, child, validateImmutableField } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
-import { asObj, ensureObj, setDefault, str, keepStatus, canonicalizeResourceList } from '../util.js';
+import { asObj, ensureObj, setDefault, str, keepSpec, keepStatus, canonicalizeResourceList } from '../util.js';
 
 export const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 const PV_SOURCES = [
@@ -73,7 +72,7 @@ export const persistentVolumeStrategy: Strategy = {
     keepStatus(obj, old);
   },
   prepareForStatusUpdate(obj, old, ctx) {
-    obj.spec = deepCopy(old.spec);
+    keepSpec(obj, old);
     const status = ensureObj(obj, 'status');
     const oldPhase = asObj(old.status)?.phase;
     if (status.phase !== oldPhase && status.lastPhaseTransitionTime === asObj(old.status)?.lastPhaseTransitionTime) {

@@ -5,7 +5,7 @@ import { deepCopy } from '../../../apimachinery/object.js';
 import { deepEqual, forbidden } from '../../../apimachinery/validation/index.js';
 import type { Strategy } from '../strategy.js';
 import type { Obj } from '../util.js';
-import { asObj, ensureObj, objArray, str, num, keepStatus } from '../util.js';
+import { asObj, ensureObj, objArray, str, num, keepSpec, keepStatus } from '../util.js';
 import { defaultPodSpec, podQOSClass, validatePodSpec } from './pod-spec.js';
 
 export const POD_UPDATE_FORBIDDEN_MESSAGE = 'pod updates may not change fields other than '
@@ -118,7 +118,7 @@ export const podStrategy: Strategy = {
     keepStatus(obj, old);
   },
   prepareForStatusUpdate(obj, old) {
-    obj.spec = deepCopy(old.spec);
+    keepSpec(obj, old);
     obj.metadata.ownerReferences = old.metadata.ownerReferences;
     if (old.metadata.deletionTimestamp) obj.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
     const status = ensureObj(obj, 'status');

@@ -1,7 +1,7 @@
 /** apps/v1: replicasets, deployments, statefulsets, daemonsets, controllerrevisions. */
 import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableConvertor } from '../strategy.js';
-import { CONTAINERS, IMAGES, ageColumn, column, nameColumn, selectorWide } from './columns.js';
+import { CONTAINERS, IMAGES, ageCell, ageColumn, column, nameCell, nameColumn, selectorWide } from './columns.js';
 import {
   NONE,
   at,
@@ -10,11 +10,8 @@ import {
   labelSelectorString,
   layoutContainerCells,
   num,
-  translateTimestampSince,
 } from './format.js';
 
-const name = (o: KubeObject): string => o.metadata.name ?? '';
-const age = (o: KubeObject, now: Date): string => translateTimestampSince(o.metadata.creationTimestamp, now);
 const templateContainers = (o: KubeObject): [string, string] =>
   layoutContainerCells(at(o, 'spec', 'template', 'spec', 'containers'));
 
@@ -32,11 +29,11 @@ export const replicaSetTable: TableConvertor = {
   cells(o, now) {
     const [names, images] = templateContainers(o);
     return [
-      name(o),
+      nameCell(o),
       num(at(o, 'spec', 'replicas'), 1),
       num(at(o, 'status', 'replicas')),
       num(at(o, 'status', 'readyReplicas')),
-      age(o, now),
+      ageCell(o, now),
       names,
       images,
       formatLabelSelector(at(o, 'spec', 'selector')),
@@ -64,11 +61,11 @@ export const deploymentTable: TableConvertor = {
       selector = '<invalid>';
     }
     return [
-      name(o),
+      nameCell(o),
       `${num(at(o, 'status', 'readyReplicas'))}/${num(at(o, 'spec', 'replicas'), 1)}`,
       num(at(o, 'status', 'updatedReplicas')),
       num(at(o, 'status', 'availableReplicas')),
-      age(o, now),
+      ageCell(o, now),
       names,
       images,
       selector,
@@ -81,9 +78,9 @@ export const statefulSetTable: TableConvertor = {
   cells(o, now) {
     const [names, images] = templateContainers(o);
     return [
-      name(o),
+      nameCell(o),
       `${num(at(o, 'status', 'readyReplicas'))}/${num(at(o, 'spec', 'replicas'), 1)}`,
-      age(o, now),
+      ageCell(o, now),
       names,
       images,
     ];
@@ -107,14 +104,14 @@ export const daemonSetTable: TableConvertor = {
   cells(o, now) {
     const [names, images] = templateContainers(o);
     return [
-      name(o),
+      nameCell(o),
       num(at(o, 'status', 'desiredNumberScheduled')),
       num(at(o, 'status', 'currentNumberScheduled')),
       num(at(o, 'status', 'numberReady')),
       num(at(o, 'status', 'updatedNumberScheduled')),
       num(at(o, 'status', 'numberAvailable')),
       formatLabels(at(o, 'spec', 'template', 'spec', 'nodeSelector')),
-      age(o, now),
+      ageCell(o, now),
       names,
       images,
       formatLabelSelector(at(o, 'spec', 'selector')),
@@ -140,5 +137,5 @@ export const controllerRevisionTable: TableConvertor = {
     column('Revision', 'string', 'Revision indicates the revision of the state represented by Data.'),
     ageColumn(),
   ],
-  cells: (o, now) => [name(o), controllerName(o), num(o.revision), age(o, now)],
+  cells: (o, now) => [nameCell(o), controllerName(o), num(o.revision), ageCell(o, now)],
 };

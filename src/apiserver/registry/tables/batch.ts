@@ -1,7 +1,7 @@
 /** batch/v1: jobs and cronjobs. */
 import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableConvertor } from '../strategy.js';
-import { CONTAINERS, IMAGES, ageColumn, column, nameColumn, selectorWide } from './columns.js';
+import { CONTAINERS, IMAGES, ageCell, ageColumn, column, nameCell, nameColumn, selectorWide } from './columns.js';
 import {
   NONE,
   at,
@@ -19,8 +19,6 @@ import {
   translateTimestampSince,
 } from './format.js';
 
-const name = (o: KubeObject): string => o.metadata.name ?? '';
-const age = (o: KubeObject, now: Date): string => translateTimestampSince(o.metadata.creationTimestamp, now);
 
 function jobCondition(o: KubeObject, type: string): boolean {
   for (const raw of list(at(o, 'status', 'conditions'))) {
@@ -70,11 +68,11 @@ export const jobTable: TableConvertor = {
   cells(o, now) {
     const [names, images] = layoutContainerCells(at(o, 'spec', 'template', 'spec', 'containers'));
     return [
-      name(o),
+      nameCell(o),
       jobStatus(o),
       jobCompletions(o),
       jobDuration(o, now),
-      age(o, now),
+      ageCell(o, now),
       names,
       images,
       formatLabelSelector(at(o, 'spec', 'selector')),
@@ -100,13 +98,13 @@ export const cronJobTable: TableConvertor = {
     const jobSpec = at(o, 'spec', 'jobTemplate', 'spec');
     const [names, images] = layoutContainerCells(at(jobSpec, 'template', 'spec', 'containers'));
     return [
-      name(o),
+      nameCell(o),
       str(at(o, 'spec', 'schedule')),
       optStr(at(o, 'spec', 'timeZone')) ?? NONE,
       printBoolPtr(at(o, 'spec', 'suspend')),
       list(at(o, 'status', 'active')).length,
       lastSchedule === undefined || lastSchedule === null ? NONE : translateTimestampSince(lastSchedule, now),
-      age(o, now),
+      ageCell(o, now),
       names,
       images,
       formatLabelSelector(at(jobSpec, 'selector')),

@@ -6,7 +6,7 @@
 import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableConvertor } from '../strategy.js';
 import type { SortingTableConvertor } from './table.js';
-import { ageColumn, column, nameColumn } from './columns.js';
+import { ageCell, ageColumn, column, nameCell, nameColumn } from './columns.js';
 import {
   NONE,
   UNKNOWN,
@@ -25,12 +25,9 @@ import {
   quantity,
   rec,
   str,
-  translateTimestampSince,
   type JsonRecord,
 } from './format.js';
 
-const name = (o: KubeObject): string => o.metadata.name ?? '';
-const age = (o: KubeObject, now: Date): string => translateTimestampSince(o.metadata.creationTimestamp, now);
 const isSet = (v: unknown): boolean => v !== undefined && v !== null;
 
 /** autoscaling/v1 objects seen through the v2 metric model. */
@@ -121,13 +118,13 @@ export const horizontalPodAutoscalerTable: TableConvertor = {
     const { specs, statuses } = hpaMetrics(o);
     const min = optNum(at(o, 'spec', 'minReplicas'));
     return [
-      name(o),
+      nameCell(o),
       `${str(ref.kind)}/${str(ref.name)}`,
       formatHPAMetrics(specs, statuses),
       min === undefined ? UNSET : String(min),
       num(at(o, 'spec', 'maxReplicas')),
       num(at(o, 'status', 'currentReplicas')),
-      age(o, now),
+      ageCell(o, now),
     ];
   },
 };
@@ -144,11 +141,11 @@ export const podDisruptionBudgetTable: TableConvertor = {
     const min = at(o, 'spec', 'minAvailable');
     const max = at(o, 'spec', 'maxUnavailable');
     return [
-      name(o),
+      nameCell(o),
       isSet(min) ? intOrString(min) : 'N/A',
       isSet(max) ? intOrString(max) : 'N/A',
       num(at(o, 'status', 'disruptionsAllowed')),
-      age(o, now),
+      ageCell(o, now),
     ];
   },
 };
@@ -161,7 +158,7 @@ export const priorityClassTable: TableConvertor = {
     ageColumn(),
     column('PreemptionPolicy', 'string', 'preemptionPolicy is the Policy for preempting pods with lower priority.'),
   ],
-  cells: (o, now) => [name(o), num(o.value), bool(o.globalDefault), age(o, now), str(o.preemptionPolicy)],
+  cells: (o, now) => [nameCell(o), num(o.value), bool(o.globalDefault), ageCell(o, now), str(o.preemptionPolicy)],
 };
 
 /** Denied / Approved / Pending, then `,Failed` and `,Issued` as they apply. */
@@ -193,8 +190,8 @@ export const certificateSigningRequestTable: TableConvertor = {
   cells(o, now) {
     const exp = optNum(at(o, 'spec', 'expirationSeconds'));
     return [
-      name(o),
-      age(o, now),
+      nameCell(o),
+      ageCell(o, now),
       str(at(o, 'spec', 'signerName')) || NONE,
       str(at(o, 'spec', 'username')),
       exp === undefined ? NONE : humanDuration(exp * 1000),
@@ -205,12 +202,12 @@ export const certificateSigningRequestTable: TableConvertor = {
 
 export const clusterTrustBundleTable: TableConvertor = {
   columns: [nameColumn(), column('SignerName', 'string', 'signerName indicates the associated signer, if any.')],
-  cells: (o) => [name(o), str(at(o, 'spec', 'signerName')) || NONE],
+  cells: (o) => [nameCell(o), str(at(o, 'spec', 'signerName')) || NONE],
 };
 
 export const leaseTable: TableConvertor = {
   columns: [nameColumn(), column('Holder', 'string', 'holderIdentity contains the identity of the holder of a current lease.'), ageColumn()],
-  cells: (o, now) => [name(o), str(at(o, 'spec', 'holderIdentity')), age(o, now)],
+  cells: (o, now) => [nameCell(o), str(at(o, 'spec', 'holderIdentity')), ageCell(o, now)],
 };
 
 export const leaseCandidateTable: TableConvertor = {
@@ -222,17 +219,17 @@ export const leaseCandidateTable: TableConvertor = {
     ageColumn(),
   ],
   cells: (o, now) => [
-    name(o),
+    nameCell(o),
     str(at(o, 'spec', 'leaseName')),
     str(at(o, 'spec', 'binaryVersion')),
     str(at(o, 'spec', 'emulationVersion')),
-    age(o, now),
+    ageCell(o, now),
   ],
 };
 
 export const runtimeClassTable: TableConvertor = {
   columns: [nameColumn(), column('Handler', 'string', 'handler specifies the underlying runtime and configuration that the CRI implementation will use.'), ageColumn()],
-  cells: (o, now) => [name(o), str(o.handler), age(o, now)],
+  cells: (o, now) => [nameCell(o), str(o.handler), ageCell(o, now)],
 };
 
 export const webhookConfigurationTable: TableConvertor = {
@@ -241,7 +238,7 @@ export const webhookConfigurationTable: TableConvertor = {
     column('Webhooks', 'integer', 'Webhooks indicates the number of webhooks registered in this configuration'),
     ageColumn(),
   ],
-  cells: (o, now) => [name(o), list(o.webhooks).length, age(o, now)],
+  cells: (o, now) => [nameCell(o), list(o.webhooks).length, ageCell(o, now)],
 };
 
 function paramKind(o: KubeObject): string {
@@ -275,7 +272,7 @@ function policyTable(countColumn: string, countField: string, description: strin
       column('ParamKind', 'string', 'ParamKind specifies the kind of resources used to parameterize this policy'),
       ageColumn(),
     ],
-    cells: (o, now) => [name(o), list(at(o, 'spec', countField)).length, paramKind(o), age(o, now)],
+    cells: (o, now) => [nameCell(o), list(at(o, 'spec', countField)).length, paramKind(o), ageCell(o, now)],
   };
 }
 
@@ -297,7 +294,7 @@ export const admissionPolicyBindingTable: TableConvertor = {
     column('ParamRef', 'string', 'ParamRef indicates the param resource which sets the configration param'),
     ageColumn(),
   ],
-  cells: (o, now) => [name(o), str(at(o, 'spec', 'policyName')), paramRef(o), age(o, now)],
+  cells: (o, now) => [nameCell(o), str(at(o, 'spec', 'policyName')), paramRef(o), ageCell(o, now)],
 };
 
 export const flowSchemaTable: SortingTableConvertor = {
@@ -320,11 +317,11 @@ export const flowSchemaTable: SortingTableConvertor = {
     }
     const dm = at(o, 'spec', 'distinguisherMethod');
     return [
-      name(o),
+      nameCell(o),
       str(at(o, 'spec', 'priorityLevelConfiguration', 'name')),
       num(at(o, 'spec', 'matchingPrecedence')),
       isSet(dm) ? str(rec(dm).type) : NONE,
-      age(o, now),
+      ageCell(o, now),
       missing,
     ];
   },
@@ -333,7 +330,7 @@ export const flowSchemaTable: SortingTableConvertor = {
     return [...objs].sort((a, b) => {
       const pa = num(at(a, 'spec', 'matchingPrecedence'));
       const pb = num(at(b, 'spec', 'matchingPrecedence'));
-      return pa !== pb ? pa - pb : compareStrings(name(a), name(b));
+      return pa !== pb ? pa - pb : compareStrings(nameCell(a), nameCell(b));
     });
   },
 };
@@ -363,7 +360,7 @@ export const priorityLevelConfigurationTable: TableConvertor = {
         queueLengthLimit = num(rec(q).queueLengthLimit);
       }
     }
-    return [name(o), str(at(o, 'spec', 'type')), ncs, queues, handSize, queueLengthLimit, age(o, now)];
+    return [nameCell(o), str(at(o, 'spec', 'type')), ncs, queues, handSize, queueLengthLimit, ageCell(o, now)];
   },
 };
 
@@ -384,7 +381,7 @@ export const apiServiceTable: TableConvertor = {
         ? `${str(cond.status)} (${str(cond.reason)})`
         : str(cond.status);
     }
-    return [name(o), service, status, age(o, now)];
+    return [nameCell(o), service, status, ageCell(o, now)];
   },
 };
 
@@ -407,10 +404,10 @@ export const storageVersionTable: TableConvertor = {
       count++;
     }
     return [
-      name(o),
+      nameCell(o),
       optStr(at(o, 'status', 'commonEncodingVersion')) ?? UNSET,
       listWithMore(items, more, count, max),
-      age(o, now),
+      ageCell(o, now),
     ];
   },
 };
@@ -422,13 +419,13 @@ export const storageVersionMigrationTable: TableConvertor = {
   ],
   cells(o) {
     const r = rec(at(o, 'spec', 'resource'));
-    return [name(o), `${str(r.resource)}.${str(r.version)}.${str(r.group)}`];
+    return [nameCell(o), `${str(r.resource)}.${str(r.version)}.${str(r.group)}`];
   },
 };
 
 export const nameAgeTable: TableConvertor = {
   columns: [nameColumn(), ageColumn()],
-  cells: (o, now) => [name(o), age(o, now)],
+  cells: (o, now) => [nameCell(o), ageCell(o, now)],
 };
 
 export const resourceClaimTable: TableConvertor = {
@@ -447,7 +444,7 @@ export const resourceClaimTable: TableConvertor = {
       states.push('allocated');
       if (list(at(o, 'status', 'reservedFor')).length > 0) states.push('reserved');
     }
-    return [name(o), states.join(','), age(o, now)];
+    return [nameCell(o), states.join(','), ageCell(o, now)];
   },
 };
 
@@ -460,10 +457,10 @@ export const resourceSliceTable: TableConvertor = {
     ageColumn(),
   ],
   cells: (o, now) => [
-    name(o),
+    nameCell(o),
     str(at(o, 'spec', 'nodeName')),
     str(at(o, 'spec', 'driver')),
     str(at(o, 'spec', 'pool', 'name')),
-    age(o, now),
+    ageCell(o, now),
   ],
 };

@@ -1,5 +1,7 @@
-/** Column-definition builders: upstream's names, types, formats and priorities. */
+/** Column-definition builders (upstream's names, types, formats and priorities) and their shared cells. */
+import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableColumnDefinition } from '../strategy.js';
+import { translateTimestampSince } from './format.js';
 
 type ColumnType = TableColumnDefinition['type'];
 
@@ -22,9 +24,19 @@ export function nameColumn(priority = 0): TableColumnDefinition {
   return column('Name', 'string', NAME_DESCRIPTION, { format: 'name', priority });
 }
 
+/** The cell of the Name column. */
+export function nameCell(o: KubeObject): string {
+  return o.metadata.name ?? '';
+}
+
 /** The Age column (a string cell such as `5m`). */
 export function ageColumn(): TableColumnDefinition {
   return column('Age', 'string', AGE_DESCRIPTION);
+}
+
+/** The cell of the Age column: time since creation at `now`. */
+export function ageCell(o: KubeObject, now: Date): string {
+  return translateTimestampSince(o.metadata.creationTimestamp, now);
 }
 
 /** A wide-only (`-o wide`) string column. */
@@ -37,3 +49,4 @@ export const IMAGES = wide('Images', 'Images referenced by each container in the
 export function selectorWide(): TableColumnDefinition {
   return wide('Selector', 'A label query over pods that should match the replica count.');
 }
+

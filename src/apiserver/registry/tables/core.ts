@@ -1,7 +1,7 @@
 /** Core (`""` group) resources other than pods. */
 import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableConvertor } from '../strategy.js';
-import { CONTAINERS, IMAGES, ageColumn, column, nameColumn, selectorWide, wide } from './columns.js';
+import { CONTAINERS, IMAGES, ageCell, ageColumn, column, nameCell, nameColumn, selectorWide, wide } from './columns.js';
 import {
   NONE,
   UNKNOWN,
@@ -22,8 +22,6 @@ import {
   type JsonRecord,
 } from './format.js';
 
-const name = (o: KubeObject): string => o.metadata.name ?? '';
-const age = (o: KubeObject, now: Date): string => translateTimestampSince(o.metadata.creationTimestamp, now);
 
 export const podTemplateTable: TableConvertor = {
   columns: [
@@ -34,7 +32,7 @@ export const podTemplateTable: TableConvertor = {
   ],
   cells(o) {
     const [names, images] = layoutContainerCells(at(o, 'template', 'spec', 'containers'));
-    return [name(o), names, images, formatLabels(at(o, 'template', 'metadata', 'labels'))];
+    return [nameCell(o), names, images, formatLabels(at(o, 'template', 'metadata', 'labels'))];
   },
 };
 
@@ -52,11 +50,11 @@ export const replicationControllerTable: TableConvertor = {
   cells(o, now) {
     const [names, images] = layoutContainerCells(at(o, 'spec', 'template', 'spec', 'containers'));
     return [
-      name(o),
+      nameCell(o),
       num(at(o, 'spec', 'replicas'), 1),
       num(at(o, 'status', 'replicas')),
       num(at(o, 'status', 'readyReplicas')),
-      age(o, now),
+      ageCell(o, now),
       names,
       images,
       formatLabels(at(o, 'spec', 'selector')),
@@ -126,12 +124,12 @@ export const serviceTable: TableConvertor = {
     else if (str(at(o, 'spec', 'clusterIP')) !== '') internalIP = str(at(o, 'spec', 'clusterIP'));
     const ports = servicePorts(at(o, 'spec', 'ports')) || NONE;
     return [
-      name(o),
+      nameCell(o),
       type,
       internalIP,
       serviceExternalIP(o, type),
       ports,
-      age(o, now),
+      ageCell(o, now),
       formatLabels(at(o, 'spec', 'selector')),
     ];
   },
@@ -180,7 +178,7 @@ export const endpointsTable: TableConvertor = {
     column('Endpoints', 'string', 'The set of all endpoints is the union of all subsets.'),
     ageColumn(),
   ],
-  cells: (o, now) => [name(o), formatEndpoints(o), age(o, now)],
+  cells: (o, now) => [nameCell(o), formatEndpoints(o), ageCell(o, now)],
 };
 
 const LABEL_NODE_ROLE_PREFIX = 'node-role.kubernetes.io/';
@@ -238,10 +236,10 @@ export const nodeTable: TableConvertor = {
     const info = rec(at(o, 'status', 'nodeInfo'));
     const roles = nodeRoles(o).join(',') || NONE;
     return [
-      name(o),
+      nameCell(o),
       nodeStatus(o),
       roles,
-      age(o, now),
+      ageCell(o, now),
       str(info.kubeletVersion),
       nodeAddress(o, 'InternalIP'),
       nodeAddress(o, 'ExternalIP'),
@@ -254,7 +252,7 @@ export const nodeTable: TableConvertor = {
 
 export const namespaceTable: TableConvertor = {
   columns: [nameColumn(), column('Status', 'string', 'The status of the namespace'), ageColumn()],
-  cells: (o, now) => [name(o), str(at(o, 'status', 'phase')), age(o, now)],
+  cells: (o, now) => [nameCell(o), str(at(o, 'status', 'phase')), ageCell(o, now)],
 };
 
 /** A core/v1 view of an Event from either core/v1 or events.k8s.io/v1. */
@@ -332,7 +330,7 @@ export const eventTable: TableConvertor = {
     const component = e.sourceComponent || e.reportingController;
     const host = e.sourceHost || e.reportingInstance;
     const source = host.length === 0 ? component : `${component}, ${host}`;
-    return [last, e.type, e.reason, target, e.fieldPath, source, e.message.trim(), first, count, name(o)];
+    return [last, e.type, e.reason, target, e.fieldPath, source, e.message.trim(), first, count, nameCell(o)];
   },
 };
 
@@ -343,17 +341,17 @@ export const secretTable: TableConvertor = {
     column('Data', 'string', 'Data contains the secret data.'),
     ageColumn(),
   ],
-  cells: (o, now) => [name(o), str(o.type), Object.keys(rec(o.data)).length, age(o, now)],
+  cells: (o, now) => [nameCell(o), str(o.type), Object.keys(rec(o.data)).length, ageCell(o, now)],
 };
 
 export const configMapTable: TableConvertor = {
   columns: [nameColumn(), column('Data', 'string', 'Data contains the configuration data.'), ageColumn()],
-  cells: (o, now) => [name(o), Object.keys(rec(o.data)).length + Object.keys(rec(o.binaryData)).length, age(o, now)],
+  cells: (o, now) => [nameCell(o), Object.keys(rec(o.data)).length + Object.keys(rec(o.binaryData)).length, ageCell(o, now)],
 };
 
 export const serviceAccountTable: TableConvertor = {
   columns: [nameColumn(), column('Secrets', 'string', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'), ageColumn()],
-  cells: (o, now) => [name(o), list(o.secrets).length, age(o, now)],
+  cells: (o, now) => [nameCell(o), list(o.secrets).length, ageCell(o, now)],
 };
 
 /** RWO,ROX,RWX,RWOP in that fixed order, duplicates dropped. */
@@ -394,7 +392,7 @@ export const persistentVolumeTable: TableConvertor = {
     const claim = claimRef === undefined || claimRef === null ? '' : `${str(rec(claimRef).namespace)}/${str(rec(claimRef).name)}`;
     const phase = o.metadata.deletionTimestamp ? 'Terminating' : str(at(o, 'status', 'phase'));
     return [
-      name(o),
+      nameCell(o),
       quantity(at(o, 'spec', 'capacity', 'storage')),
       accessModes(at(o, 'spec', 'accessModes')),
       str(at(o, 'spec', 'persistentVolumeReclaimPolicy')),
@@ -403,7 +401,7 @@ export const persistentVolumeTable: TableConvertor = {
       storageClassOf(o),
       optStr(at(o, 'spec', 'volumeAttributesClassName')) ?? UNSET,
       str(at(o, 'status', 'reason')),
-      age(o, now),
+      ageCell(o, now),
       optStr(at(o, 'spec', 'volumeMode')) ?? UNSET,
     ];
   },
@@ -431,14 +429,14 @@ export const persistentVolumeClaimTable: TableConvertor = {
       capacity = quantity(at(o, 'status', 'capacity', 'storage'));
     }
     return [
-      name(o),
+      nameCell(o),
       phase,
       volumeName,
       capacity,
       modes,
       storageClassOf(o),
       optStr(at(o, 'spec', 'volumeAttributesClassName')) ?? UNSET,
-      age(o, now),
+      ageCell(o, now),
       optStr(at(o, 'spec', 'volumeMode')) ?? UNSET,
     ];
   },
@@ -461,7 +459,7 @@ export const resourceQuotaTable: TableConvertor = {
       const target = pieces.length > 1 && pieces[0] === 'limits' ? limits : requests;
       target.push(`${r}: ${quantity(used[r])}/${quantity(hard[r])}`);
     }
-    return [name(o), requests.join(', '), limits.join(', '), age(o, now)];
+    return [nameCell(o), requests.join(', '), limits.join(', '), ageCell(o, now)];
   },
 };
 
@@ -485,7 +483,7 @@ export const componentStatusTable: TableConvertor = {
         break;
       }
     }
-    return [name(o), status, message, error];
+    return [nameCell(o), status, message, error];
   },
 };
 

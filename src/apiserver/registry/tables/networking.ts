@@ -1,7 +1,6 @@
 /** networking.k8s.io and discovery.k8s.io resources. */
-import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableConvertor } from '../strategy.js';
-import { ageColumn, column, nameColumn } from './columns.js';
+import { ageCell, ageColumn, column, nameCell, nameColumn } from './columns.js';
 import { loadBalancerIngress } from './core.js';
 import {
   NONE,
@@ -13,11 +12,8 @@ import {
   optStr,
   rec,
   str,
-  translateTimestampSince,
 } from './format.js';
 
-const name = (o: KubeObject): string => o.metadata.name ?? '';
-const age = (o: KubeObject, now: Date): string => translateTimestampSince(o.metadata.creationTimestamp, now);
 
 /** Up to three rule hosts then `+ N more...`; `*` when no rule names a host. */
 export function formatIngressHosts(rules: unknown): string {
@@ -45,12 +41,12 @@ export const ingressTable: TableConvertor = {
   ],
   cells(o, now) {
     return [
-      name(o),
+      nameCell(o),
       optStr(at(o, 'spec', 'ingressClassName')) ?? NONE,
       formatIngressHosts(at(o, 'spec', 'rules')),
       loadBalancerIngress(at(o, 'status', 'loadBalancer')),
       list(at(o, 'spec', 'tls')).length !== 0 ? '80, 443' : '80',
-      age(o, now),
+      ageCell(o, now),
     ];
   },
 };
@@ -72,13 +68,13 @@ export const ingressClassTable: TableConvertor = {
       if (group !== undefined) parameters += `.${group}`;
       parameters += `/${str(params.name)}`;
     }
-    return [name(o), str(at(o, 'spec', 'controller')), parameters, age(o, now)];
+    return [nameCell(o), str(at(o, 'spec', 'controller')), parameters, ageCell(o, now)];
   },
 };
 
 export const networkPolicyTable: TableConvertor = {
   columns: [nameColumn(), column('Pod-Selector', 'string', 'Selects the pods to which this NetworkPolicy object applies.'), ageColumn()],
-  cells: (o, now) => [name(o), formatLabelSelector(rec(at(o, 'spec', 'podSelector'))), age(o, now)],
+  cells: (o, now) => [nameCell(o), formatLabelSelector(rec(at(o, 'spec', 'podSelector'))), ageCell(o, now)],
 };
 
 export const endpointSliceTable: TableConvertor = {
@@ -116,18 +112,18 @@ export const endpointSliceTable: TableConvertor = {
       }
     }
     return [
-      name(o),
+      nameCell(o),
       str(o.addressType),
       listWithMore(ports, portsMore, portCount, max),
       listWithMore(addrs, addrMore, addrCount, max),
-      age(o, now),
+      ageCell(o, now),
     ];
   },
 };
 
 export const serviceCIDRTable: TableConvertor = {
   columns: [nameColumn(), column('CIDRs', 'string', 'CIDRs defines the IP blocks in CIDR notation.'), ageColumn()],
-  cells: (o, now) => [name(o), list(at(o, 'spec', 'cidrs')).map(str).join(','), age(o, now)],
+  cells: (o, now) => [nameCell(o), list(at(o, 'spec', 'cidrs')).map(str).join(','), ageCell(o, now)],
 };
 
 export const ipAddressTable: TableConvertor = {
@@ -144,6 +140,6 @@ export const ipAddressTable: TableConvertor = {
       parent += `/${str(r.name)}`;
     }
     // Upstream declares only these two columns (its extra age cell is never shown).
-    return [name(o), parent];
+    return [nameCell(o), parent];
   },
 };

@@ -1,7 +1,7 @@
 /** Pods: READY, STATUS (as upstream's printPod computes it), RESTARTS, AGE; wide IP, NODE, ... */
 import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableRowCondition, ConditionalTableConvertor } from './table.js';
-import { ageColumn, column, nameColumn, wide } from './columns.js';
+import { ageCell, ageColumn, column, nameCell, nameColumn, wide } from './columns.js';
 import { NONE, at, bool, list, num, parseTime, rec, str, translateTimestampSince, type JsonRecord } from './format.js';
 
 /** Reason the node lifecycle controller sets on pods of an unreachable node. */
@@ -187,11 +187,11 @@ export const podTable: ConditionalTableConvertor = {
     const nodeName = str(at(pod, 'spec', 'nodeName')) || NONE;
     const nominated = str(at(pod, 'status', 'nominatedNodeName')) || NONE;
     return [
-      pod.metadata.name ?? '',
+      nameCell(pod),
       s.ready,
       s.status,
       s.restarts,
-      translateTimestampSince(pod.metadata.creationTimestamp, now),
+      ageCell(pod, now),
       podIP,
       nodeName,
       nominated,

@@ -1,8 +1,8 @@
 /** rbac.authorization.k8s.io bindings (roles and clusterroles use the default table upstream). */
 import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableConvertor } from '../strategy.js';
-import { ageColumn, column, nameColumn, wide } from './columns.js';
-import { list, rec, str, translateTimestampSince } from './format.js';
+import { ageCell, ageColumn, column, nameCell, nameColumn, wide } from './columns.js';
+import { list, rec, str } from './format.js';
 
 /** Users, groups and `namespace/name` service accounts of a binding's subjects. */
 export function subjectStrings(subjects: unknown): { users: string[]; groups: string[]; serviceAccounts: string[] } {
@@ -42,9 +42,9 @@ function bindingTable(what: string): TableConvertor {
       const ref = rec(o.roleRef);
       const { users, groups, serviceAccounts } = subjectStrings(o.subjects);
       return [
-        o.metadata.name ?? '',
+        nameCell(o),
         `${str(ref.kind)}/${str(ref.name)}`,
-        translateTimestampSince(o.metadata.creationTimestamp, now),
+        ageCell(o, now),
         users.join(', '),
         groups.join(', '),
         serviceAccounts.join(', '),

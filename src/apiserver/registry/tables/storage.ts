@@ -1,11 +1,9 @@
 /** storage.k8s.io: storageclasses, csidrivers, csinodes, volumeattachments, csistoragecapacities, volumeattributesclasses. */
 import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableConvertor } from '../strategy.js';
-import { ageColumn, column, nameColumn } from './columns.js';
-import { NONE, UNSET, at, bool, list, optBool, quantity, rec, str, translateTimestampSince } from './format.js';
+import { ageCell, ageColumn, column, nameCell, nameColumn } from './columns.js';
+import { NONE, UNSET, at, bool, list, optBool, quantity, rec, str } from './format.js';
 
-const name = (o: KubeObject): string => o.metadata.name ?? '';
-const age = (o: KubeObject, now: Date): string => translateTimestampSince(o.metadata.creationTimestamp, now);
 
 const DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
 const BETA_DEFAULT_CLASS = 'storageclass.beta.kubernetes.io/is-default-class';
@@ -27,12 +25,12 @@ export const storageClassTable: TableConvertor = {
   ],
   cells(o, now) {
     return [
-      isDefaultStorageClass(o) ? `${name(o)} (default)` : name(o),
+      isDefaultStorageClass(o) ? `${nameCell(o)} (default)` : nameCell(o),
       str(o.provisioner),
       str(o.reclaimPolicy) || 'Delete',
       str(o.volumeBindingMode) || 'Immediate',
       bool(o.allowVolumeExpansion),
-      age(o, now),
+      ageCell(o, now),
     ];
   },
 };
@@ -41,7 +39,7 @@ export const volumeAttributesClassTable: TableConvertor = {
   columns: [nameColumn(), column('DriverName', 'string', 'Name of the CSI driver'), ageColumn()],
   cells(o, now) {
     const isDefault = (o.metadata.annotations ?? {})[DEFAULT_VAC] === 'true';
-    return [isDefault ? `${name(o)} (default)` : name(o), str(o.driverName), age(o, now)];
+    return [isDefault ? `${nameCell(o)} (default)` : nameCell(o), str(o.driverName), ageCell(o, now)];
   },
 };
 
@@ -63,21 +61,21 @@ export const csiDriverTable: TableConvertor = {
       ? spec.tokenRequests.map((t) => str(rec(t).audience)).join(',')
       : UNSET;
     return [
-      name(o),
+      nameCell(o),
       optBool(spec.attachRequired) ?? true,
       bool(spec.podInfoOnMount),
       bool(spec.storageCapacity),
       tokenRequests,
       bool(spec.requiresRepublish),
       modes,
-      age(o, now),
+      ageCell(o, now),
     ];
   },
 };
 
 export const csiNodeTable: TableConvertor = {
   columns: [nameColumn(), column('Drivers', 'integer', 'Drivers indicates the number of CSI drivers registered on the node'), ageColumn()],
-  cells: (o, now) => [name(o), list(at(o, 'spec', 'drivers')).length, age(o, now)],
+  cells: (o, now) => [nameCell(o), list(at(o, 'spec', 'drivers')).length, ageCell(o, now)],
 };
 
 export const volumeAttachmentTable: TableConvertor = {
@@ -91,12 +89,12 @@ export const volumeAttachmentTable: TableConvertor = {
   ],
   cells(o, now) {
     return [
-      name(o),
+      nameCell(o),
       str(at(o, 'spec', 'attacher')),
       str(at(o, 'spec', 'source', 'persistentVolumeName')),
       str(at(o, 'spec', 'nodeName')),
       bool(at(o, 'status', 'attached')),
-      age(o, now),
+      ageCell(o, now),
     ];
   },
 };
@@ -109,6 +107,6 @@ export const csiStorageCapacityTable: TableConvertor = {
   ],
   cells(o) {
     const capacity = o.capacity;
-    return [name(o), str(o.storageClassName), typeof capacity === 'string' || typeof capacity === 'number' ? quantity(capacity) : UNSET];
+    return [nameCell(o), str(o.storageClassName), typeof capacity === 'string' || typeof capacity === 'number' ? quantity(capacity) : UNSET];
   },
 };

@@ -1,45 +1,42 @@
 /** apps/v1: replicasets, deployments, statefulsets, daemonsets, controllerrevisions. */
 import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableConvertor } from '../strategy.js';
-import { CONTAINERS, IMAGES, ageCell, ageColumn, column, nameCell, nameColumn, selectorWide } from './columns.js';
+import { ageCell, ageColumn, column, nameCell, nameColumn, podTemplateCells, podTemplateColumns } from './columns.js';
 import {
   NONE,
   at,
   formatLabelSelector,
   formatLabels,
   labelSelectorString,
-  layoutContainerCells,
   num,
 } from './format.js';
 
-const templateContainers = (o: KubeObject): [string, string] =>
-  layoutContainerCells(at(o, 'spec', 'template', 'spec', 'containers'));
-
-export const replicaSetTable: TableConvertor = {
-  columns: [
-    nameColumn(),
-    column('Desired', 'integer', 'Replicas is the number of desired replicas.'),
-    column('Current', 'integer', 'Replicas is the most recently observed number of replicas.'),
-    column('Ready', 'integer', 'The number of ready replicas for this replica set.'),
-    ageColumn(),
-    CONTAINERS,
-    IMAGES,
-    selectorWide(),
-  ],
-  cells(o, now) {
-    const [names, images] = templateContainers(o);
-    return [
+/**
+ * ReplicaSets and ReplicationControllers print alike (Desired, Current, Ready, Age, then the
+ * template's wide columns); only the words in Ready's description and the selector's form differ.
+ */
+export function replicaCountTable(kindWords: string, formatSelector: (selector: unknown) => string): TableConvertor {
+  return {
+    columns: [
+      nameColumn(),
+      column('Desired', 'integer', 'Replicas is the number of desired replicas.'),
+      column('Current', 'integer', 'Replicas is the most recently observed number of replicas.'),
+      column('Ready', 'integer', `The number of ready replicas for this ${kindWords}.`),
+      ageColumn(),
+      ...podTemplateColumns(),
+    ],
+    cells: (o, now) => [
       nameCell(o),
       num(at(o, 'spec', 'replicas'), 1),
       num(at(o, 'status', 'replicas')),
       num(at(o, 'status', 'readyReplicas')),
       ageCell(o, now),
-      names,
-      images,
-      formatLabelSelector(at(o, 'spec', 'selector')),
-    ];
-  },
-};
+      ...podTemplateCells(at(o, 'spec', 'template'), formatSelector(at(o, 'spec', 'selector'))),
+    ],
+  };
+}
+
+export const replicaSetTable = replicaCountTable('replica set', formatLabelSelector);
 
 export const deploymentTable: TableConvertor = {
   columns: [
@@ -48,12 +45,9 @@ export const deploymentTable: TableConvertor = {
     column('Up-to-date', 'string', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
     column('Available', 'string', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
     ageColumn(),
-    CONTAINERS,
-    IMAGES,
-    selectorWide(),
+    ...podTemplateColumns(),
   ],
   cells(o, now) {
-    const [names, images] = templateContainers(o);
     let selector: string;
     try {
       selector = labelSelectorString(at(o, 'spec', 'selector'));
@@ -66,25 +60,24 @@ export const deploymentTable: TableConvertor = {
       num(at(o, 'status', 'updatedReplicas')),
       num(at(o, 'status', 'availableReplicas')),
       ageCell(o, now),
-      names,
-      images,
-      selector,
+      ...podTemplateCells(at(o, 'spec', 'template'), selector),
     ];
   },
 };
 
 export const statefulSetTable: TableConvertor = {
-  columns: [nameColumn(), column('Ready', 'string', 'Number of the pod with ready state'), ageColumn(), CONTAINERS, IMAGES],
-  cells(o, now) {
-    const [names, images] = templateContainers(o);
-    return [
-      nameCell(o),
-      `${num(at(o, 'status', 'readyReplicas'))}/${num(at(o, 'spec', 'replicas'), 1)}`,
-      ageCell(o, now),
-      names,
-      images,
-    ];
-  },
+  columns: [
+    nameColumn(),
+    column('Ready', 'string', 'Number of the pod with ready state'),
+    ageColumn(),
+    ...podTemplateColumns({ selector: false }),
+  ],
+  cells: (o, now) => [
+    nameCell(o),
+    `${num(at(o, 'status', 'readyReplicas'))}/${num(at(o, 'spec', 'replicas'), 1)}`,
+    ageCell(o, now),
+    ...podTemplateCells(at(o, 'spec', 'template')),
+  ],
 };
 
 export const daemonSetTable: TableConvertor = {
@@ -97,12 +90,9 @@ export const daemonSetTable: TableConvertor = {
     column('Available', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.'),
     column('Node Selector', 'string', "NodeSelector is a selector which must be true for the pod to fit on a node."),
     ageColumn(),
-    CONTAINERS,
-    IMAGES,
-    selectorWide(),
+    ...podTemplateColumns(),
   ],
   cells(o, now) {
-    const [names, images] = templateContainers(o);
     return [
       nameCell(o),
       num(at(o, 'status', 'desiredNumberScheduled')),
@@ -112,9 +102,7 @@ export const daemonSetTable: TableConvertor = {
       num(at(o, 'status', 'numberAvailable')),
       formatLabels(at(o, 'spec', 'template', 'spec', 'nodeSelector')),
       ageCell(o, now),
-      names,
-      images,
-      formatLabelSelector(at(o, 'spec', 'selector')),
+      ...podTemplateCells(at(o, 'spec', 'template'), formatLabelSelector(at(o, 'spec', 'selector'))),
     ];
   },
 };

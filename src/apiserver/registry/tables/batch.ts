@@ -1,13 +1,12 @@
 /** batch/v1: jobs and cronjobs. */
 import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableConvertor } from '../strategy.js';
-import { CONTAINERS, IMAGES, ageCell, ageColumn, column, nameCell, nameColumn, selectorWide } from './columns.js';
+import { ageCell, ageColumn, column, nameCell, nameColumn, podTemplateCells, podTemplateColumns } from './columns.js';
 import {
   NONE,
   at,
   formatLabelSelector,
   humanDuration,
-  layoutContainerCells,
   list,
   num,
   optNum,
@@ -61,21 +60,16 @@ export const jobTable: TableConvertor = {
     column('Completions', 'string', 'The number of pods which reached phase Succeeded.'),
     column('Duration', 'string', 'Time required to complete the job.'),
     ageColumn(),
-    CONTAINERS,
-    IMAGES,
-    selectorWide(),
+    ...podTemplateColumns(),
   ],
   cells(o, now) {
-    const [names, images] = layoutContainerCells(at(o, 'spec', 'template', 'spec', 'containers'));
     return [
       nameCell(o),
       jobStatus(o),
       jobCompletions(o),
       jobDuration(o, now),
       ageCell(o, now),
-      names,
-      images,
-      formatLabelSelector(at(o, 'spec', 'selector')),
+      ...podTemplateCells(at(o, 'spec', 'template'), formatLabelSelector(at(o, 'spec', 'selector'))),
     ];
   },
 };
@@ -89,14 +83,11 @@ export const cronJobTable: TableConvertor = {
     column('Active', 'integer', 'A list of pointers to currently running jobs.'),
     column('Last Schedule', 'string', 'Information when was the last time the job was successfully scheduled.'),
     ageColumn(),
-    CONTAINERS,
-    IMAGES,
-    selectorWide(),
+    ...podTemplateColumns(),
   ],
   cells(o, now) {
     const lastSchedule = at(o, 'status', 'lastScheduleTime');
     const jobSpec = at(o, 'spec', 'jobTemplate', 'spec');
-    const [names, images] = layoutContainerCells(at(jobSpec, 'template', 'spec', 'containers'));
     return [
       nameCell(o),
       str(at(o, 'spec', 'schedule')),
@@ -105,9 +96,7 @@ export const cronJobTable: TableConvertor = {
       list(at(o, 'status', 'active')).length,
       lastSchedule === undefined || lastSchedule === null ? NONE : translateTimestampSince(lastSchedule, now),
       ageCell(o, now),
-      names,
-      images,
-      formatLabelSelector(at(jobSpec, 'selector')),
+      ...podTemplateCells(at(jobSpec, 'template'), formatLabelSelector(at(jobSpec, 'selector'))),
     ];
   },
 };

@@ -1,7 +1,7 @@
 /** Column-definition builders (upstream's names, types, formats and priorities) and their shared cells. */
 import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableColumnDefinition } from '../strategy.js';
-import { translateTimestampSince } from './format.js';
+import { at, layoutContainerCells, translateTimestampSince } from './format.js';
 
 type ColumnType = TableColumnDefinition['type'];
 
@@ -50,3 +50,16 @@ export function selectorWide(): TableColumnDefinition {
   return wide('Selector', 'A label query over pods that should match the replica count.');
 }
 
+/**
+ * The trailing wide columns of a pod-template owner (workloads, jobs): Containers, Images and,
+ * unless `selector: false`, Selector. `podTemplateCells` gives their cells.
+ */
+export function podTemplateColumns(opts: { selector?: boolean } = {}): TableColumnDefinition[] {
+  return opts.selector === false ? [CONTAINERS, IMAGES] : [CONTAINERS, IMAGES, selectorWide()];
+}
+
+/** Cells of `podTemplateColumns`: the container names and images of `template`, then `selector` when given. */
+export function podTemplateCells(template: unknown, selector?: string): string[] {
+  const [names, images] = layoutContainerCells(at(template, 'spec', 'containers'));
+  return selector === undefined ? [names, images] : [names, images, selector];
+}

@@ -1,7 +1,8 @@
 /** Core (`""` group) resources other than pods. */
 import type { KubeObject } from '../../../apimachinery/object.js';
 import type { TableConvertor } from '../strategy.js';
-import { CONTAINERS, IMAGES, ageCell, ageColumn, column, nameCell, nameColumn, selectorWide, wide } from './columns.js';
+import { replicaCountTable } from './apps.js';
+import { ageCell, ageColumn, column, nameCell, nameColumn, wide } from './columns.js';
 import {
   NONE,
   UNKNOWN,
@@ -36,31 +37,7 @@ export const podTemplateTable: TableConvertor = {
   },
 };
 
-export const replicationControllerTable: TableConvertor = {
-  columns: [
-    nameColumn(),
-    column('Desired', 'integer', 'Replicas is the number of desired replicas.'),
-    column('Current', 'integer', 'Replicas is the most recently observed number of replicas.'),
-    column('Ready', 'integer', 'The number of ready replicas for this replication controller.'),
-    ageColumn(),
-    CONTAINERS,
-    IMAGES,
-    selectorWide(),
-  ],
-  cells(o, now) {
-    const [names, images] = layoutContainerCells(at(o, 'spec', 'template', 'spec', 'containers'));
-    return [
-      nameCell(o),
-      num(at(o, 'spec', 'replicas'), 1),
-      num(at(o, 'status', 'replicas')),
-      num(at(o, 'status', 'readyReplicas')),
-      ageCell(o, now),
-      names,
-      images,
-      formatLabels(at(o, 'spec', 'selector')),
-    ];
-  },
-};
+export const replicationControllerTable = replicaCountTable('replication controller', formatLabels);
 
 /** Load-balancer ingress points: IPs or hostnames, de-duplicated and sorted. */
 export function loadBalancerIngress(status: unknown): string {

@@ -17,6 +17,7 @@ import {
   apiResourceList, apiVersions, findResource,
 } from './discovery.js';
 import { openapiV2Document, openapiV3Index, openapiV3Response } from './openapi.js';
+import { OPENAPI_V2_PROTO_ACCEPT, OPENAPI_V2_PROTO_CONTENT_TYPE, openapiV2Protobuf } from './openapi-v2-proto.js';
 import { handleResource } from './handlers/resource-handler.js';
 import type { HandlerContext } from './handlers/resource-handler.js';
 import { handleVirtual } from './handlers/virtual.js';
@@ -157,6 +158,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       if (l) return void writeJson(res, 200, l);
     }
     if (path === '/openapi/v2') {
+      const proto = accept ? OPENAPI_V2_PROTO_ACCEPT.exec(accept) : null;
+      const json = accept ? /application\/json|\*\/\*/.exec(accept) : null;
+      if (proto && (!json || proto.index < json.index)) {
+        res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTO_CONTENT_TYPE });
+        return void res.end(openapiV2Protobuf(openapiV2Document()));
+      }
       if (accept && !/application\/json|\*\/\*/.test(accept)) {
         throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json`);
       }

@@ -133,6 +133,34 @@ describe('kubectl apply, diff, patch, replace, edit, scale', () => {
     });
   });
 
+  describe('lists', () => {
+    it('applies a kind: List and round-trips get -o yaml | apply', async () => {
+      const list = JSON.stringify({
+        apiVersion: 'v1', kind: 'List',
+        items: [
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'list-a' }, data: { n: '1' } },
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'list-b' }, data: { n: '2' } },
+        ],
+      });
+      assert.equal(await ok(['apply', '-f', '-'], list), 'configmap/list-a created\nconfigmap/list-b created\n');
+      const yaml = await ok(['get', 'cm', 'list-a', 'list-b', '-o', 'yaml']);
+      assert.match(yaml, /^kind: List$/m);
+      const changed = yaml.replace(/n: "1"/, 'n: "10"');
+      // Both are "configured": the live YAML becomes the new last-applied configuration.
+      assert.equal(await ok(['apply', '-f', '-'], changed), 'configmap/list-a configured\nconfigmap/list-b configured\n');
+      assert.equal(at(await cm('list-a'), 'data.n'), '10');
+      assert.equal(await ok(['replace', '-f', '-'], await ok(['get', 'cm', 'list-a', 'list-b', '-o', 'yaml'])), 'configmap/list-a replaced\nconfigmap/list-b replaced\n');
+    });
+
+    it('validates List items on the client with the v2 schema', async () => {
+      const bad = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'list-bad' }, dta: { a: '1' } }] });
+      const r = await k(['apply', '-f', '-'], bad);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, 'error: error validating "STDIN": error validating data: ValidationError(ConfigMap): unknown field "dta" in io.k8s.api.core.v1.ConfigMap; if you choose to ignore these errors, turn validation off with --validate=false\n');
+      assert.equal((await k(['get', 'cm', 'list-bad'])).code, 1);
+    });
+  });
+
   describe('diff', () => {
     it('exits 0 with no output when nothing would change', async () => {
       const r = await k(['diff', '-f', '-'], deployment({ replicas: 3 }));

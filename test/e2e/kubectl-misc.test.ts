@@ -333,6 +333,13 @@ describe('kubectl: notes manifests, generators, discovery, whoami, watch', () =>
       assert.equal(bad.stderr, 'error: field "nope" does not exist\n');
     });
 
+    it('explain from the v2 document', async () => {
+      const out = await kubectlOk(server, ['explain', 'pods.spec.containers', '--output=plaintext-openapiv2']);
+      assert.match(out, /^KIND:\s+Pod\nVERSION:\s+v1\n\nRESOURCE: containers <\[\]Object>\n/);
+      assert.match(out, /^ {3}image\t<string>$/m);
+      assert.match(out, /^ {3}name\t<string> -required-$/m);
+    });
+
     it('api-resources', async () => {
       const out = await kubectlOk(server, ['api-resources']);
       assert.match(out, /^NAME\s+SHORTNAMES\s+APIVERSION\s+NAMESPACED\s+KIND$/m);

@@ -32,6 +32,11 @@ export const LABEL_CONTAINER_NAME = 'io.kubernetes.container.name';
 export const ANNOTATION_RESTART_COUNT = 'io.kubernetes.container.restartCount';
 export const ANNOTATION_CONTAINER_HASH = 'io.kubernetes.container.hash';
 export const ANNOTATION_TERMINATION_GRACE = 'io.kubernetes.pod.terminationGracePeriod';
+/**
+ * Our own container annotation telling runtimes the container's role: `init`, `sidecar`
+ * (restartable init container) or `app`. The simulated runtime needs it; real runtimes ignore it.
+ */
+export const ANNOTATION_CONTAINER_TYPE = 'skiff.io/container-type';
 
 export interface VersionResponse {
   version: string;

@@ -22,7 +22,7 @@ import type { TimerHandle, TimerQueue } from '../timer-queue.js';
 import { parseDuration } from '../duration.js';
 import { cidrSize, numberToIpv4, parseCidr } from '../ip-range.js';
 import type { Prober, ProbeOutcome, ProbeRequest, ProbeType } from '../prober/prober.js';
-import { RuntimeError, msToNs } from './runtime.js';
+import { ANNOTATION_CONTAINER_TYPE, RuntimeError, msToNs } from './runtime.js';
 import type {
   Container, ContainerEvent, ContainerEventListener, ContainerEventType, ContainerFilter, ContainerState, ContainerStatusResponse,
   CreateContainerRequest, ExecSyncRequest, ExecSyncResponse, ImageSpec, Labels, PodSandbox, PodSandboxFilter, PodSandboxMetadata,
@@ -35,11 +35,7 @@ export const ANNOTATION_EXIT_AFTER = 'sim.skiff.io/exit-after';
 export const ANNOTATION_IGNORE_SIGTERM = 'sim.skiff.io/ignore-sigterm';
 export const ANNOTATION_START_DELAY = 'sim.skiff.io/start-delay';
 export const ANNOTATION_PROBE_FAIL = 'sim.skiff.io/probe-fail';
-/**
- * Container annotation the kubelet sets so runtimes know the container's role: `init`, `sidecar`
- * (restartable init container) or `app`. Real runtimes ignore it.
- */
-export const ANNOTATION_CONTAINER_TYPE = 'skiff.io/container-type';
+export { ANNOTATION_CONTAINER_TYPE };
 
 export const SIMULATED_RUNTIME_NAME = 'simulated';
 export const SIMULATED_RUNTIME_VERSION = '1.0.0';

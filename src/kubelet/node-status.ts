@@ -1,0 +1,116 @@
+/**
+ * The Node object a kubelet registers and the status it reports (upstream nodestatus setters):
+ * capacity and allocatable, the well-known labels, addresses, node info, daemon endpoints and the
+ * four conditions with upstream's reasons and messages. Pure functions; the kubelet decides when
+ * to write (on change, else every `nodeStatusReportFrequency`).
+ */
+import type { Node, NodeCondition, NodeStatus, NodeSystemInfo, Taint } from '../apimachinery/generated/types.js';
+
+export interface NodeIdentity {
+  name: string;
+  internalIP: string;
+  podCIDR?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  taints?: Taint[];
+  capacity: Record<string, string>;
+  /** Defaults to capacity. */
+  allocatable?: Record<string, string>;
+  nodeInfo: NodeSystemInfo;
+  kubeletPort?: number;
+}
+
+export interface NodeHealth {
+  ready: boolean;
+  notReadyMessage?: string;
+  memoryPressure: boolean;
+  diskPressure: boolean;
+  pidPressure: boolean;
+}
+
+export const KUBELET_VERSION = 'v1.32.4-skiff';
+
+/** `kubernetes.io/arch` spelling of `process.arch`. */
+export function goArch(arch: string = process.arch): string {
+  return arch === 'x64' ? 'amd64' : arch === 'ia32' ? '386' : arch;
+}
+
+export function nodeLabels(id: NodeIdentity): Record<string, string> {
+  const arch = id.nodeInfo.architecture;
+  const os = id.nodeInfo.operatingSystem;
+  return {
+    'beta.kubernetes.io/arch': arch, 'beta.kubernetes.io/os': os,
+    'kubernetes.io/arch': arch, 'kubernetes.io/hostname': id.name, 'kubernetes.io/os': os,
+    ...(id.labels ?? {}),
+  };
+}
+
+interface ConditionSpec {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+export function nodeConditionSpecs(health: NodeHealth): ConditionSpec[] {
+  return [
+    health.memoryPressure
+      ? { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available' }
+      : { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
+    health.diskPressure
+      ? { type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' }
+      : { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
+    health.pidPressure
+      ? { type: 'PIDPressure', status: 'True', reason: 'KubeletHasInsufficientPID', message: 'kubelet has insufficient PID available' }
+      : { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
+    health.ready
+      ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
+      : { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: health.notReadyMessage ?? 'container runtime is down' },
+  ];
+}
+
+/**
+ * Conditions for this report: heartbeat `now`; transition time kept from `previous` when the
+ * status did not change.
+ */
+export function nodeConditions(health: NodeHealth, previous: NodeCondition[] | undefined, now: string): NodeCondition[] {
+  return nodeConditionSpecs(health).map((c) => {
+    const prev = previous?.find((p) => p.type === c.type);
+    const lastTransitionTime = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : now;
+    return { ...c, lastHeartbeatTime: now, lastTransitionTime };
+  });
+}
+
+/** Whether two reports differ in anything but heartbeat times. */
+export function nodeStatusChanged(a: NodeStatus | undefined, b: NodeStatus): boolean {
+  const strip = (s: NodeStatus | undefined): unknown => s && {
+    ...s, conditions: (s.conditions ?? []).map(({ lastHeartbeatTime: _h, ...rest }) => rest),
+  };
+  return JSON.stringify(strip(a)) !== JSON.stringify(strip(b));
+}
+
+export function nodeStatus(id: NodeIdentity, health: NodeHealth, previous: NodeCondition[] | undefined, now: string): NodeStatus {
+  return {
+    capacity: { ...id.capacity },
+    allocatable: { ...(id.allocatable ?? id.capacity) },
+    conditions: nodeConditions(health, previous, now),
+    addresses: [{ type: 'InternalIP', address: id.internalIP }, { type: 'Hostname', address: id.name }],
+    daemonEndpoints: { kubeletEndpoint: { Port: id.kubeletPort ?? 10250 } },
+    nodeInfo: { ...id.nodeInfo },
+  };
+}
+
+export function nodeObject(id: NodeIdentity, health: NodeHealth, now: string): Node {
+  return {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: {
+      name: id.name, labels: nodeLabels(id),
+      annotations: { 'volumes.kubernetes.io/controller-managed-attach-detach': 'true', ...(id.annotations ?? {}) },
+    },
+    spec: {
+      ...(id.podCIDR ? { podCIDR: id.podCIDR, podCIDRs: [id.podCIDR] } : {}),
+      ...(id.taints && id.taints.length > 0 ? { taints: id.taints } : {}),
+    },
+    status: nodeStatus(id, health, undefined, now),
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * Drives one pod's sandbox and containers through the runtime (upstream kuberuntime_manager):
+ * reads what the runtime has for the pod, decides what to start or kill (sandbox first, init
+ * containers one at a time in order, then every app container; restarts per restartPolicy with
+ * the crash-loop back-off; liveness and startup failures restart), and kills a pod gracefully.
+ *
+ * Runtime-agnostic: everything goes through `RuntimeService`. Each call is safe to repeat: a
+ * sync looks at the runtime afresh and only does what is still missing.
+ */
+import { createHash } from 'node:crypto';
+import type { Container, Pod } from '../apimachinery/generated/types.js';
+import type { Backoff } from './backoff.js';
+import { formatDuration } from './duration.js';
+import type { EventRecorder } from './events.js';
+import type { PodRuntimeStatus, RuntimeContainerInfo, WaitingReason } from './pod-status.js';
+import { CRASH_LOOP_BACK_OFF, formatPod, isRestartableInitContainer, latestContainer, restartPolicy, shouldContainerBeRestarted } from './pod-status.js';
+import type { ProbeManager } from './prober/probe-manager.js';
+import type { ContainerConfig, PodSandboxConfig, RuntimeService } from './runtime/runtime.js';
+import {
+  ANNOTATION_CONTAINER_HASH, ANNOTATION_CONTAINER_TYPE, ANNOTATION_RESTART_COUNT, ANNOTATION_TERMINATION_GRACE, LABEL_CONTAINER_NAME, LABEL_POD_NAME,
+  LABEL_POD_NAMESPACE, LABEL_POD_UID, isRuntimeNotFound,
+} from './runtime/runtime.js';
+
+import type { TimerQueue } from './timer-queue.js';
+
+/** Upstream minimumGracePeriodInSeconds. */
+export const MIN_GRACE_PERIOD_SECONDS = 2;
+
+export interface SyncResult {
+  /** Sync again at this time (ms) at the latest, e.g. when a back-off ends. */
+  requeueAt?: number;
+}
+
+export interface RuntimeManager {
+  podStatus(uid: string): Promise<PodRuntimeStatus>;
+  syncPod(pod: Pod, rs: PodRuntimeStatus, reasons: Map<string, WaitingReason>): Promise<SyncResult>;
+  /** Stops every container (grace period in seconds) and the sandbox. */
+  killPod(pod: Pod, rs: PodRuntimeStatus, gracePeriodSeconds: number): Promise<void>;
+  /** Removes the pod's sandboxes and containers. */
+  removePod(uid: string): Promise<void>;
+}
+
+export interface RuntimeManagerOptions {
+  runtime: RuntimeService;
+  timers: TimerQueue;
+  backoff: Backoff;
+  recorder: EventRecorder;
+  probes: ProbeManager;
+  nodeName: string;
+  clusterDns?: string;
+  clusterDomain?: string;
+}
+
+function containerRef(pod: Pod, container: Container, init: boolean): { kind: string; namespace?: string; name?: string; uid?: string; apiVersion: string; resourceVersion?: string; fieldPath: string } {
+  return {
+    kind: 'Pod', apiVersion: 'v1', namespace: pod.metadata?.namespace, name: pod.metadata?.name, uid: pod.metadata?.uid,
+    resourceVersion: pod.metadata?.resourceVersion, fieldPath: `spec.${init ? 'initContainers' : 'containers'}{${container.name}}`,
+  };
+}
+
+/** A short stable hash of the container spec (restart when it changes, as upstream's container hash). */
+export function containerHash(c: Container): string {
+  const { image: _image, ...rest } = c;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 8);
+}
+
+function backoffKey(pod: Pod, c: Container): string {
+  return `${pod.metadata?.name}_${pod.metadata?.namespace}_${pod.metadata?.uid}_${c.name}_${containerHash(c)}`;
+}
+
+function nsToMs(ns: number): number {
+  return Math.floor(ns / 1e6);
+}
+
+export function podGracePeriodSeconds(pod: Pod): number {
+  const g = pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+  return Math.max(MIN_GRACE_PERIOD_SECONDS, g);
+}
+
+export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManager {
+  const { runtime, recorder, backoff, timers, probes } = opts;
+
+  function sandboxConfig(pod: Pod, attempt: number): PodSandboxConfig {
+    const meta = pod.metadata ?? {};
+    const spec = pod.spec ?? { containers: [] };
+    const ports = spec.containers.flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => ({
+      protocol: (p.protocol ?? 'TCP') as 'TCP' | 'UDP' | 'SCTP', containerPort: p.containerPort, hostPort: p.hostPort ?? 0, hostIp: p.hostIP ?? '',
+    })));
+    const ns = meta.namespace ?? 'default';
+    const domain = opts.clusterDomain ?? 'cluster.local';
+    return {
+      metadata: { name: meta.name ?? '', namespace: ns, uid: meta.uid ?? '', attempt },
+      hostname: spec.hostname ?? meta.name ?? '',
+      logDirectory: `/var/log/pods/${ns}_${meta.name}_${meta.uid}`,
+      ...(opts.clusterDns && !spec.hostNetwork ? {
+        dnsConfig: { servers: [opts.clusterDns], searches: [`${ns}.svc.${domain}`, `svc.${domain}`, domain], options: ['ndots:5'] },
+      } : {}),
+      portMappings: ports,
+      labels: { [LABEL_POD_NAME]: meta.name ?? '', [LABEL_POD_NAMESPACE]: ns, [LABEL_POD_UID]: meta.uid ?? '' },
+      annotations: { ...(meta.annotations ?? {}) },
+      linux: { securityContext: { namespaceOptions: { network: spec.hostNetwork ? 'NODE' : 'POD', pid: spec.hostPID ? 'NODE' : 'CONTAINER', ipc: spec.hostIPC ? 'NODE' : 'POD' } } },
+    };
+  }
+
+  function containerConfig(pod: Pod, c: Container, type: string, restartCount: number): ContainerConfig {
+    const meta = pod.metadata ?? {};
+    return {
+      metadata: { name: c.name, attempt: restartCount },
+      image: { image: c.image ?? '', userSpecifiedImage: c.image ?? '' },
+      command: c.command ?? [], args: c.args ?? [], workingDir: c.workingDir ?? '',
+      envs: (c.env ?? []).filter((e) => e.value !== undefined).map((e) => ({ key: e.name, value: e.value ?? '' })),
+      mounts: [],
+      labels: {
+        [LABEL_CONTAINER_NAME]: c.name, [LABEL_POD_NAME]: meta.name ?? '', [LABEL_POD_NAMESPACE]: meta.namespace ?? '', [LABEL_POD_UID]: meta.uid ?? '',
+      },
+      annotations: {
+        [ANNOTATION_CONTAINER_HASH]: containerHash(c), [ANNOTATION_RESTART_COUNT]: String(restartCount),
+        [ANNOTATION_TERMINATION_GRACE]: String(pod.spec?.terminationGracePeriodSeconds ?? 30), [ANNOTATION_CONTAINER_TYPE]: type,
+      },
+      logPath: `${c.name}/${restartCount}.log`,
+      stdin: c.stdin ?? false, stdinOnce: c.stdinOnce ?? false, tty: c.tty ?? false,
+    };
+  }
+
+  async function podStatus(uid: string): Promise<PodRuntimeStatus> {
+    const sandboxes = await runtime.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: uid } });
+    const sbInfos = [];
+    for (const sb of sandboxes) {
+      let ip = '';
+      try {
+        ip = (await runtime.podSandboxStatus(sb.id)).status.network?.ip ?? '';
+      } catch (err) {
+        if (!isRuntimeNotFound(err)) throw err;
+        continue;
+      }
+      sbInfos.push({ id: sb.id, ready: sb.state === 'SANDBOX_READY', createdAt: sb.createdAt, attempt: sb.metadata.attempt, ip });
+    }
+    sbInfos.sort((a, b) => b.createdAt - a.createdAt);
+    const containers: RuntimeContainerInfo[] = [];
+    for (const c of await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } })) {
+      try {
+        const s = (await runtime.containerStatus(c.id)).status;
+        containers.push({
+          id: s.id, name: s.metadata.name, state: s.state, createdAt: s.createdAt, startedAt: s.startedAt, finishedAt: s.finishedAt,
+          exitCode: s.exitCode, reason: s.reason, message: s.message, image: s.image.image, imageRef: s.imageRef,
+          restartCount: Number(s.annotations[ANNOTATION_RESTART_COUNT] ?? s.metadata.attempt) || 0,
+          hash: s.annotations[ANNOTATION_CONTAINER_HASH] ?? '',
+        });
+      } catch (err) {
+        if (!isRuntimeNotFound(err)) throw err;
+      }
+    }
+    containers.sort((a, b) => b.createdAt - a.createdAt);
+    return { uid, sandboxes: sbInfos, containers };
+  }
+
+  async function killContainer(pod: Pod, c: RuntimeContainerInfo, spec: Container | undefined, graceSeconds: number, message: string): Promise<void> {
+    if (spec) recorder.event(containerRef(pod, spec, isInit(pod, spec.name)), 'Normal', 'Killing', message);
+    await runtime.stopContainer(c.id, graceSeconds);
+  }
+
+  function isInit(pod: Pod, name: string): boolean {
+    return (pod.spec?.initContainers ?? []).some((c) => c.name === name);
+  }
+
+  /**
+   * Starts `c` unless it is in crash-loop back-off. Returns the back-off end when it must wait.
+   */
+  async function startContainer(pod: Pod, c: Container, type: string, rs: PodRuntimeStatus, sandboxId: string,
+    reasons: Map<string, WaitingReason>): Promise<number | undefined> {
+    const last = latestContainer(rs, c.name);
+    if (last && last.state === 'CONTAINER_EXITED') {
+      const key = backoffKey(pod, c);
+      const finished = nsToMs(last.finishedAt);
+      if (backoff.isInBackOffSince(key, finished)) {
+        const msg = `back-off ${formatDuration(backoff.get(key))} restarting failed container=${c.name} pod=${formatPod(pod)}`;
+        reasons.set(c.name, { reason: CRASH_LOOP_BACK_OFF, message: msg });
+        recorder.event(containerRef(pod, c, type !== 'app'), 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${formatPod(pod)}`);
+        return backoff.until(key, finished);
+      }
+      backoff.next(key, finished);
+    }
+    const restartCount = last ? last.restartCount + 1 : 0;
+    const ref = containerRef(pod, c, type !== 'app');
+    recorder.event(ref, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`);
+    const sbCfg = sandboxConfig(pod, rs.sandboxes[0]?.attempt ?? 0);
+    let id: string;
+    try {
+      id = (await runtime.createContainer({ podSandboxId: sandboxId, config: containerConfig(pod, c, type, restartCount), sandboxConfig: sbCfg })).containerId;
+    } catch (err) {
+      const m = err instanceof Error ? err.message : String(err);
+      recorder.event(ref, 'Warning', 'Failed', `Error: ${m}`);
+      reasons.set(c.name, { reason: 'CreateContainerError', message: m });
+      return timers.now() + 10_000;
+    }
+    recorder.event(ref, 'Normal', 'Created', `Created container: ${c.name}`);
+    // Old instances beyond the previous one are of no use any more (upstream's container GC keeps one).
+    const older = rs.containers.filter((x) => x.name === c.name && x.state === 'CONTAINER_EXITED').slice(1);
+    for (const o of older) await runtime.removeContainer(o.id);
+    try {
+      await runtime.startContainer(id);
+    } catch (err) {
+      const m = err instanceof Error ? err.message : String(err);
+      recorder.event(ref, 'Warning', 'Failed', `Error: ${m}`);
+      reasons.set(c.name, { reason: 'RunContainerError', message: m });
+      return timers.now() + 10_000;
+    }
+    reasons.delete(c.name);
+    recorder.event(ref, 'Normal', 'Started', `Started container ${c.name}`);
+    return undefined;
+  }
+
+  async function syncPod(pod: Pod, rs: PodRuntimeStatus, reasons: Map<string, WaitingReason>): Promise<SyncResult> {
+    const spec = pod.spec ?? { containers: [] };
+    const policy = restartPolicy(pod);
+    let requeueAt: number | undefined;
+    const later = (t: number | undefined): void => {
+      if (t !== undefined && (requeueAt === undefined || t < requeueAt)) requeueAt = t;
+    };
+    const latestSb = rs.sandboxes[0];
+    const sandboxOk = !!latestSb && latestSb.ready && (spec.hostNetwork === true || latestSb.ip !== '');
+    let sandboxId = latestSb?.id ?? '';
+    let current = rs;
+    if (!sandboxOk) {
+      // A pod that never restarts and already ran keeps its dead sandbox: it is finishing.
+      if (policy === 'Never' && latestSb && rs.containers.length > 0) return {};
+      if (latestSb || rs.containers.some((c) => c.state === 'CONTAINER_RUNNING')) await killPod(pod, rs, podGracePeriodSeconds(pod));
+      const attempt = latestSb ? latestSb.attempt + 1 : 0;
+      try {
+        sandboxId = (await runtime.runPodSandbox({ config: sandboxConfig(pod, attempt) })).podSandboxId;
+      } catch (err) {
+        const m = err instanceof Error ? err.message : String(err);
+        recorder.event({ kind: 'Pod', apiVersion: 'v1', namespace: pod.metadata?.namespace, name: pod.metadata?.name, uid: pod.metadata?.uid },
+          'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${m}`);
+        return { requeueAt: timers.now() + 10_000 };
+      }
+      // Containers of the old sandbox are history now; start over from the first init container.
+      current = await podStatus(pod.metadata?.uid ?? '');
+      current = { ...current, containers: current.containers.filter((c) => c.state !== 'CONTAINER_RUNNING') };
+    }
+
+    // Init containers, in order. Restartable ones (sidecars) keep running alongside the app.
+    const inits = spec.initContainers ?? [];
+    for (const c of inits) {
+      const last = latestContainer(current, c.name);
+      if (isRestartableInitContainer(c)) {
+        if (last?.state === 'CONTAINER_RUNNING') {
+          if (probes.liveness(last.id) === false || probes.startup(last.id) === false) {
+            await killContainer(pod, last, c, probeGrace(pod, c), `Container ${c.name} failed ${probes.startup(last.id) === false ? 'startup' : 'liveness'} probe, will be restarted`);
+            later(timers.now());
+          } else if (c.startupProbe && probes.startup(last.id) !== true) {
+            return requeueAt !== undefined ? { requeueAt } : {}; // wait until started
+          }
+          continue;
+        }
+        later(await startContainer(pod, c, 'sidecar', current, sandboxId, reasons));
+        return requeueAt !== undefined ? { requeueAt } : {};
+      }
+      if (last?.state === 'CONTAINER_EXITED' && last.exitCode === 0) continue;
+      if (last?.state === 'CONTAINER_RUNNING' || last?.state === 'CONTAINER_CREATED') return {}; // wait for it to finish
+      if (last?.state === 'CONTAINER_EXITED' && policy === 'Never') return {}; // failed for good: the pod fails
+      later(await startContainer(pod, c, 'init', current, sandboxId, reasons));
+      return requeueAt !== undefined ? { requeueAt } : {};
+    }
+
+    // App containers.
+    for (const c of spec.containers) {
+      const last = latestContainer(current, c.name);
+      if (last?.state === 'CONTAINER_RUNNING') {
+        const live = probes.liveness(last.id);
+        const started = probes.startup(last.id);
+        const specChanged = last.hash !== '' && last.hash !== containerHash(c);
+        if (live === false || (c.startupProbe && started === false) || specChanged) {
+          const why = specChanged ? `Container ${c.name} definition changed, will be restarted`
+            : `Container ${c.name} failed ${live === false ? 'liveness' : 'startup'} probe, will be restarted`;
+          await killContainer(pod, last, c, specChanged ? podGracePeriodSeconds(pod) : probeGrace(pod, c), why);
+          if (policy !== 'Never') later(timers.now());
+        }
+        continue;
+      }
+      if (!shouldContainerBeRestarted(c, pod, current)) continue;
+      later(await startContainer(pod, c, 'app', current, sandboxId, reasons));
+    }
+    return requeueAt !== undefined ? { requeueAt } : {};
+  }
+
+  function probeGrace(pod: Pod, c: Container): number {
+    const g = c.livenessProbe?.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    return Math.max(MIN_GRACE_PERIOD_SECONDS, g);
+  }
+
+  async function killPod(pod: Pod, rs: PodRuntimeStatus, gracePeriodSeconds: number): Promise<void> {
+    const byName = new Map<string, Container>();
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) byName.set(c.name, c);
+    const running = rs.containers.filter((c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_CREATED');
+    await Promise.all(running.map((c) => killContainer(pod, c, byName.get(c.name), gracePeriodSeconds, `Stopping container ${c.name}`)));
+    for (const sb of rs.sandboxes) if (sb.ready) await runtime.stopPodSandbox(sb.id);
+  }
+
+  async function removePod(uid: string): Promise<void> {
+    for (const sb of await runtime.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: uid } })) await runtime.removePodSandbox(sb.id);
+    for (const c of await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } })) await runtime.removeContainer(c.id);
+  }
+
+  return { podStatus, syncPod, killPod, removePod };
+}

@@ -138,17 +138,18 @@ describe('kubectl apply, diff, patch, replace, edit, scale', () => {
       const list = JSON.stringify({
         apiVersion: 'v1', kind: 'List',
         items: [
-          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'list-a' }, data: { n: '1' } },
-          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'list-b' }, data: { n: '2' } },
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'list-a' }, data: { count: '1' } },
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'list-b' }, data: { count: '2' } },
         ],
       });
       assert.equal(await ok(['apply', '-f', '-'], list), 'configmap/list-a created\nconfigmap/list-b created\n');
       const yaml = await ok(['get', 'cm', 'list-a', 'list-b', '-o', 'yaml']);
       assert.match(yaml, /^kind: List$/m);
-      const changed = yaml.replace(/n: "1"/, 'n: "10"');
+      const changed = yaml.replace(/count: "1"/, 'count: "10"');
+      assert.notEqual(changed, yaml);
       // Both are "configured": the live YAML becomes the new last-applied configuration.
       assert.equal(await ok(['apply', '-f', '-'], changed), 'configmap/list-a configured\nconfigmap/list-b configured\n');
-      assert.equal(at(await cm('list-a'), 'data.n'), '10');
+      assert.equal(at(await cm('list-a'), 'data.count'), '10');
       assert.equal(await ok(['replace', '-f', '-'], await ok(['get', 'cm', 'list-a', 'list-b', '-o', 'yaml'])), 'configmap/list-a replaced\nconfigmap/list-b replaced\n');
     });
 

@@ -12,6 +12,7 @@ import { firstServiceIp } from '../apiserver/allocators/ip-range.js';
 import { startControllerManager } from '../controller-manager/index.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { log } from './log.js';
+import { runSchedulerComponent } from '../scheduler/run.js';
 
 export interface ServerFlags {
   dataDir: string;
@@ -60,6 +61,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   });
   const controllers = new AbortController();
   const controllerManager = startControllerManager({ kubeconfigPath, signal: controllers.signal, logger: log });
+  const scheduler = runSchedulerComponent({ kubeconfigPath, signal: controllers.signal, logger: log });
   api.markReady();
   log.info({ port, dataDir: flags.dataDir, kubeconfig: kubeconfigPath, startupMs: Math.round(performance.now() - started) }, 'skiff server ready');
   process.stderr.write(`skiff server listening on https://${flags.bindAddress}:${port}; kubeconfig ${kubeconfigPath}\n`);
@@ -71,7 +73,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     log.info({ signal }, 'shutting down');
     compactor.stop();
     controllers.abort();
-    await Promise.race([controllerManager.done, new Promise((r) => setTimeout(r, 2000))]);
+    await Promise.race([Promise.all([controllerManager.done, scheduler.done]), new Promise((r) => setTimeout(r, 2000))]);
     await api.close();
     await store.close();
     process.exit(0);

@@ -8,7 +8,8 @@ import type { KubeObject } from '../../apimachinery/object.js';
 import { isPlainObject } from '../../apimachinery/object.js';
 import type { ResourceInfo } from '../../apimachinery/resource-info.js';
 import { groupVersion } from '../../apimachinery/resource-info.js';
-import { definitionForKind } from '../../apimachinery/schema.js';
+import { definitionForKind, definitionNameForKind } from '../../apimachinery/schema.js';
+import { goUnmarshalError } from '../../apimachinery/go-decode.js';
 import { findDuplicateFields, findUnknownFields, strictDecodingMessage } from '../../apimachinery/field-validation.js';
 import { decodeBody, mediaType, readBody, successStatus, writeJson } from '../codec.js';
 import type { ResourceRequestInfo } from '../request-info.js';
@@ -172,6 +173,9 @@ async function decodeObject(ctx: HandlerContext, opts?: { kind?: string; group?:
   const group = opts?.group ?? ctx.resource.group;
   const version = opts?.version ?? ctx.resource.version;
   const obj = checkKind(body, ctx.resource, kind, group ? `${group}/${version}` : version);
+  // Upstream decodes into the Go type first; a JSON type mismatch fails the request there.
+  const typeError = goUnmarshalError(obj, definitionNameForKind(group, version, kind));
+  if (typeError) throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${typeError}`);
   let warnings: string[];
   try {
     warnings = checkFields(raw, ct, obj, ctx.resource, fieldValidationMode(ctx.query), kind, group, version);

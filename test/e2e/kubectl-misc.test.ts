@@ -487,6 +487,37 @@ describe('kubectl: notes manifests, generators, discovery, whoami, watch', () =>
     });
   });
 
+  describe('namespace deletion', () => {
+    it('delete namespace removes its content, and waits for finalizers', async () => {
+      const ns = 'doomed-ns';
+      await kubectlOk(server, ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }) });
+      await kubectlOk(server, ['-n', ns, 'apply', '-f', path.join(NOTES, 'configmap.yaml')]);
+      const held = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['example.com/hold'] } });
+      await kubectlOk(server, ['-n', ns, 'create', '-f', '-'], { input: held });
+      assert.equal(await kubectlOk(server, ['delete', 'namespace', ns, '--wait=false']), `namespace "${ns}" deleted\n`);
+      const w = await kubectl(server, ['wait', '--for=jsonpath={.status.phase}=Terminating', `namespace/${ns}`, '--timeout=30s']);
+      assert.equal(w.code, 0, describeResult(['wait'], w));
+      assert.equal(rowOf(parseTable(await kubectlOk(server, ['get', 'namespace', ns])), ns)?.STATUS, 'Terminating');
+      // New content is refused while terminating.
+      const refused = await kubectl(server, ['-n', ns, 'create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' } }) });
+      assert.equal(refused.code, 1);
+      assert.equal(refused.stderr, `Error from server (Forbidden): error when creating "STDIN": configmaps "late" is forbidden: unable to create new content in namespace ${ns} because it is being terminated\n`);
+      const cond = await kubectl(server, ['wait', '--for=condition=NamespaceFinalizersRemaining', `namespace/${ns}`, '--timeout=30s']);
+      assert.equal(cond.code, 0, describeResult(['wait'], cond));
+      const nsObj = await getJson(server, ['namespace', ns]);
+      const conditions = at(nsObj, 'status.conditions');
+      assert.ok(Array.isArray(conditions));
+      const remaining = conditions.find((c) => at(c, 'type') === 'NamespaceFinalizersRemaining');
+      assert.equal(at(remaining, 'message'), 'Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances');
+      assert.equal(await kubectlOk(server, ['-n', ns, 'patch', 'cm', 'held', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']), 'configmap/held patched\n');
+      const gone = await kubectl(server, ['wait', '--for=delete', `namespace/${ns}`, '--timeout=30s']);
+      assert.equal(gone.code, 0, describeResult(['wait'], gone));
+      assert.equal((await kubectl(server, ['get', 'namespace', ns])).stderr, `Error from server (NotFound): namespaces "${ns}" not found\n`);
+      const left = await kubectl(server, ['-n', ns, 'get', 'configmaps']);
+      assert.equal(left.stderr, `No resources found in ${ns} namespace.\n`);
+    });
+  });
+
   describe('cleanup through kubectl', () => {
     it('delete -f <dir> removes every object from the notes', async () => {
       const out = await ok(['delete', '-f', `${NOTES}/`, '--wait=false']);

@@ -185,6 +185,13 @@ describe('kubectl apply, diff, patch, replace, edit, scale', () => {
       assert.equal(at(await web(), 'spec.replicas'), 3);
     });
 
+    it('exits above 1 when the server refuses the change', async () => {
+      const r = await k(['diff', '-f', '-'], deployment({ replicas: -1 }));
+      assert.equal(r.code, 2, describeResult(['diff'], r));
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^The Deployment "web" is invalid: spec\.replicas: Invalid value: -1: must be greater than or equal to 0$/m);
+    });
+
     it('shows a new object as all additions', async () => {
       const r = await k(['diff', '-f', '-'], configMap('brand-new', { color: 'blue' }));
       assert.equal(r.code, 1, describeResult(['diff'], r));

@@ -353,6 +353,20 @@ describe('kubectl core commands', () => {
       assert.equal((await k(['get', 'pod', 'forced'])).code, 1);
     });
 
+    it('a pod bound to a node terminates gracefully; --force removes it at once', async () => {
+      const bound = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bound' }, spec: { nodeName: 'node-without-kubelet', containers: [{ name: 'c', image: 'busybox:1.36' }] } });
+      await ok(['create', '-f', '-'], bound);
+      assert.equal(await ok(['delete', 'pod', 'bound', '--wait=false']), 'pod "bound" deleted\n');
+      const pod = await getJson(server, ['-n', NS, 'pod', 'bound']);
+      assert.equal(at(pod, 'metadata.deletionGracePeriodSeconds'), 30);
+      assert.equal(typeof at(pod, 'metadata.deletionTimestamp'), 'string');
+      assert.equal(rowOf(parseTable(await ok(['get', 'pod', 'bound'])), 'bound')?.STATUS, 'Terminating');
+      const r = await k(['delete', 'pod', 'bound', '--grace-period=0', '--force']);
+      assert.equal(r.code, 0, describeResult(['delete'], r));
+      assert.equal(r.stdout, 'pod "bound" force deleted\n');
+      assert.equal((await k(['get', 'pod', 'bound'])).stderr, 'Error from server (NotFound): pods "bound" not found\n');
+    });
+
     it('deletes by label selector', async () => {
       const out = await ok(['delete', 'pods', '-l', 'group=sort']);
       assert.equal(out, 'pod "sort-a" deleted\npod "sort-b" deleted\npod "sort-c" deleted\n');

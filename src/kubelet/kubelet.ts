@@ -189,6 +189,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       else {
         statusManager.setPodStatus(st.pod, status);
         outcome = await rm.syncPod(st.pod, rs, st.reasons);
+        logger.debug({ pod: st.pod.metadata?.name, requeueAt: outcome.requeueAt, reasons: [...st.reasons.values()].map((r) => r.reason) }, 'pod synced');
         rs = await rm.podStatus(uid);
         st.rs = rs;
         status = generate(st, rs, false);

@@ -128,27 +128,30 @@ export function createStatusManager(opts: {
 
   async function writeStatus(e: Entry): Promise<boolean> {
     const status = e.status;
+    const json = e.statusJson;
     if (!status) return true;
     for (let attempt = 0; attempt < 6; attempt++) {
       const base = e.base;
       const body: Pod = { ...base, status: mergeStatus(base.status, status) };
       if (JSON.stringify(body.status) === JSON.stringify(base.status ?? {})) {
-        e.sentJson = e.statusJson;
+        e.sentJson = json;
         return true;
       }
+      logger.debug({ pod: base.metadata?.name, rv: base.metadata?.resourceVersion, attempt }, 'writing pod status');
       try {
         const updated = await limiter.run(() => client.updateStatus(PODS_GVR, body as unknown as KubeObject, {
           namespace: base.metadata?.namespace, fieldManager: opts.fieldManager,
         }));
         const pod = updated as unknown as Pod;
         if (newer(pod.metadata?.resourceVersion, e.base.metadata?.resourceVersion)) e.base = pod;
-        e.sentJson = e.statusJson;
+        e.sentJson = json;
         return true;
       } catch (err) {
         if (isNotFound(err)) {
           e.deleted = true;
           return true;
         }
+        logger.debug({ pod: base.metadata?.name, err: errorText(err) }, 'pod status write error');
         if (!isConflict(err)) throw err;
         const fresh = await limiter.run(() => client.get(PODS_GVR, base.metadata?.name ?? '', { namespace: base.metadata?.namespace }));
         const freshPod = fresh as unknown as Pod;

@@ -250,6 +250,16 @@ describe('kubectl apply, diff, patch, replace, edit, scale', () => {
       assert.equal(r.stderr, 'The Deployment "web" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"other"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable\n');
     });
 
+    it('a patch giving a field the wrong JSON type is refused and stores nothing', async () => {
+      for (const type of ['merge', 'json']) {
+        const p = type === 'merge' ? '{"spec":{"replicas":"many"}}' : '[{"op":"replace","path":"/spec/replicas","value":"many"}]';
+        const r = await k(['patch', 'deployment', 'web', `--type=${type}`, '-p', p]);
+        assert.equal(r.code, 1, describeResult(['patch', type], r));
+        assert.match(r.stderr, /^The request is invalid: patch: Invalid value: "\{\\"apiVersion\\":\\"apps\/v1\\",\\"kind\\":\\"Deployment\\",.*": json: cannot unmarshal string into Go struct field DeploymentSpec\.spec\.replicas of type int32\n$/);
+      }
+      assert.equal(at(await web(), 'spec.replicas'), 4);
+    });
+
     it('a patch making the object invalid is refused', async () => {
       const r = await k(['patch', 'deployment', 'web', '--type=merge', '-p', '{"spec":{"replicas":-1}}']);
       assert.equal(r.code, 1);

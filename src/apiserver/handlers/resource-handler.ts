@@ -3,7 +3,7 @@
  * ResourceRegistry, and encodes objects, lists, tables and watch streams.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StatusError, badRequest, methodNotSupported, notFound } from '../../apimachinery/errors.js';
+import { StatusError, badRequest, invalid, methodNotSupported, notFound } from '../../apimachinery/errors.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { isPlainObject } from '../../apimachinery/object.js';
 import type { ResourceInfo } from '../../apimachinery/resource-info.js';
@@ -236,11 +236,25 @@ async function handlePatch(ctx: HandlerContext, subresource: string): Promise<vo
       contentType: ct, raw, current, resource: ctx.resource, manager: opts.fieldManager, force, subresource,
       namespace: ctx.info.namespace, name: ctx.info.name,
     });
+    if (!isApply && subresource === '') {
+      // Upstream decodes the patched JSON into the Go type; a type mismatch is a 422 on "patch"
+      // showing the patched object (as Go re-marshals it: sorted keys).
+      const typeError = goUnmarshalError(result.next, definitionNameForKind(ctx.resource.group, ctx.resource.version, ctx.resource.kind));
+      if (typeError) throw invalid('', '', '', [{ type: 'FieldValueInvalid', field: 'patch', value: JSON.stringify(sortKeys(result.next)), detail: typeError }]);
+    }
     const w = checkFields(Buffer.from(JSON.stringify(result.next)), 'application/json', result.next, ctx.resource, mode);
     warnings.splice(0, warnings.length, ...w);
     return result;
   }, { ...opts, createIfMissing: isApply && subresource === '', retryOnConflict: true });
   writeObject(ctx, created ? 201 : 200, object, warnings);
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (!isPlainObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
+  return out;
 }
 
 interface DeleteBody {

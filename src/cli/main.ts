@@ -35,6 +35,8 @@ export function buildProgram(): Command {
     .addOption(opt('--service-cidr <cidr>', 'service IP range', 'SERVICE_CIDR', '10.43.0.0/16'))
     .addOption(opt('--service-node-port-range <range>', 'NodePort range', 'SERVICE_NODE_PORT_RANGE', '30000-32767'))
     .addOption(opt('--token-auth-file <file>', 'static bearer tokens (CSV: token,user,uid,"group1,group2")', 'TOKEN_AUTH_FILE'))
+    .addOption(opt('--simulated-nodes <n>', 'run N simulated nodes (real kubelet, simulated runtime) in this process', 'SIMULATED_NODES', '0'))
+    .addOption(opt('--simulated-node-capacity <list>', 'capacity of each simulated node', 'SIMULATED_NODE_CAPACITY', 'cpu=32,memory=256Gi,pods=110'))
     .addOption(opt('-v, --v <level>', 'log verbosity', 'V', '0'))
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const flags: ServerFlags = {
@@ -48,6 +50,8 @@ export function buildProgram(): Command {
         serviceNodePortRange: String(o.serviceNodePortRange),
         tokenAuthFile: o.tokenAuthFile ? String(o.tokenAuthFile) : undefined,
         verbosity: Number(o.v ?? 0),
+        simulatedNodes: Number(o.simulatedNodes ?? 0),
+        simulatedNodeCapacity: o.simulatedNodeCapacity ? String(o.simulatedNodeCapacity) : undefined,
       };
       await runServer(flags);
     });

@@ -13,6 +13,7 @@ import { startControllerManager } from '../controller-manager/index.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { log } from './log.js';
 import { runSchedulerComponent } from '../scheduler/run.js';
+import { runSimulatedNodesComponent } from '../kubelet/run.js';
 
 export interface ServerFlags {
   dataDir: string;
@@ -25,6 +26,9 @@ export interface ServerFlags {
   serviceNodePortRange: string;
   tokenAuthFile?: string;
   verbosity: number;
+  /** Simulated nodes (real kubelet, simulated runtime) run in this process. */
+  simulatedNodes?: number;
+  simulatedNodeCapacity?: string;
 }
 
 function hostAddresses(): string[] {
@@ -62,6 +66,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const controllers = new AbortController();
   const controllerManager = startControllerManager({ kubeconfigPath, signal: controllers.signal, logger: log });
   const scheduler = runSchedulerComponent({ kubeconfigPath, signal: controllers.signal, logger: log });
+  const simulated = flags.simulatedNodes
+    ? runSimulatedNodesComponent({ kubeconfigPath, count: flags.simulatedNodes, capacity: flags.simulatedNodeCapacity, signal: controllers.signal, logger: log })
+    : undefined;
   api.markReady();
   log.info({ port, dataDir: flags.dataDir, kubeconfig: kubeconfigPath, startupMs: Math.round(performance.now() - started) }, 'skiff server ready');
   process.stderr.write(`skiff server listening on https://${flags.bindAddress}:${port}; kubeconfig ${kubeconfigPath}\n`);
@@ -73,7 +80,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     log.info({ signal }, 'shutting down');
     compactor.stop();
     controllers.abort();
-    await Promise.race([Promise.all([controllerManager.done, scheduler.done]), new Promise((r) => setTimeout(r, 2000))]);
+    await Promise.race([Promise.all([controllerManager.done, scheduler.done, simulated?.done]), new Promise((r) => setTimeout(r, 2000))]);
     await api.close();
     await store.close();
     process.exit(0);

@@ -11,11 +11,14 @@ import type { Logger } from '../client/logger.js';
 import { errorText, silentLogger } from '../client/logger.js';
 import { startGarbageCollector } from '../controllers/garbage-collector/garbage-collector.js';
 import { NAMESPACES, startNamespaceController } from '../controllers/namespace/namespace-controller.js';
+import { startReplicaSetController } from '../controllers/replicaset/replica-set-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
-export type ControllerName = 'garbage-collector' | 'namespace';
-export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace'];
+export type ControllerName = 'garbage-collector' | 'namespace'
+  | 'replicaset' | 'replicationcontroller';
+export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace',
+  'replicaset', 'replicationcontroller'];
 
 export interface ControllerManagerOptions {
   /** Either a kubeconfig to read or a ready client. */
@@ -49,6 +52,12 @@ async function runControllers(client: RestClient, names: readonly ControllerName
   if (names.includes('namespace')) {
     const informer = factory.informerFor(NAMESPACES);
     running.push(startNamespaceController({ client, informer, signal, logger }).done);
+  }
+  if (names.includes('replicaset')) {
+    running.push(startReplicaSetController({ client, factory, kind: 'ReplicaSet', signal, logger }).done);
+  }
+  if (names.includes('replicationcontroller')) {
+    running.push(startReplicaSetController({ client, factory, kind: 'ReplicationController', signal, logger }).done);
   }
   factory.start();
   signal.addEventListener('abort', () => factory.stop(), { once: true });

@@ -397,6 +397,8 @@ describe('kubectl core commands', () => {
         if (cascade === 'background') {
           // The owner goes at once; the garbage collector removes dependents afterwards.
           assert.equal((await k(['get', 'deployment', name])).code, 1, 'deployment still there');
+          const dependentGone = await k(['wait', '--for=delete', `rs/${name}-rs`, '--timeout=30s']);
+          assert.equal(dependentGone.code, 0, describeResult(['wait', '--for=delete', 'rs'], dependentGone));
         } else {
           // Foreground and Orphan leave the owner terminating with the matching finalizer until the
           // garbage collector has dealt with the dependents.
@@ -409,21 +411,14 @@ describe('kubectl core commands', () => {
             assert.ok(Array.isArray(finalizers) && finalizers.includes(finalizer), `${finalizer} in ${JSON.stringify(finalizers)}`);
           }
           const waited = await k(['wait', '--for=delete', `deployment/${name}`, '--timeout=15s']);
-          if (waited.code === 0) {
-            const dependent = await k(['get', 'rs', `${name}-rs`, '-o', 'json']);
-            if (cascade === 'foreground') {
-              assert.equal(dependent.code, 1, 'foreground: the dependent is deleted before the owner');
-            } else {
-              assert.equal(dependent.code, 0, dependent.stderr);
-              assert.equal(at(JSON.parse(dependent.stdout) as Json, 'metadata.ownerReferences'), undefined, 'orphan: ownerReferences removed');
-            }
+          // The garbage collector deals with the dependents, then removes the finalizer.
+          assert.equal(waited.code, 0, describeResult(['wait', '--for=delete'], waited));
+          const dependent = await k(['get', 'rs', `${name}-rs`, '-o', 'json']);
+          if (cascade === 'foreground') {
+            assert.equal(dependent.code, 1, 'foreground: the dependent is deleted before the owner');
           } else {
-            // KNOWN GAP: no garbage collector runs yet, so nothing removes the finalizer; the owner
-            // stays terminating (upstream's state until its GC acts). Release it by hand.
-            assert.match(waited.stderr, /timed out waiting for the condition/, describeResult(['wait'], waited));
-            t.diagnostic(`KNOWN GAP (no garbage collector): --cascade=${cascade} leaves deployment ${name} with the ${finalizer} finalizer`);
-            await ok(['patch', 'deployment', name, '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
-            assert.equal((await k(['get', 'deployment', name])).code, 1, 'deployment gone once its finalizer is removed');
+            assert.equal(dependent.code, 0, dependent.stderr);
+            assert.equal(at(JSON.parse(dependent.stdout) as Json, 'metadata.ownerReferences'), undefined, 'orphan: ownerReferences removed');
           }
         }
         await ok(['delete', 'rs', `${name}-rs`, '--ignore-not-found']);

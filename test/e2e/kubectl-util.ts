@@ -167,32 +167,18 @@ export function kubectlBackground(server: TestServer, args: string[]): Backgroun
   }
 }
 
-/** The server's answer when kubectl sends a body it cannot decode (kubectl's typed clients send protobuf). */
-export const PROTOBUF_GAP = /error decoding request body|the body of the request was in an unknown format/;
-
 export interface Diagnostics {
   diagnostic(message: string): void;
 }
 
 /**
  * Runs `kubectl <args>` for a generator command (`create configmap`, `create secret …`,
- * `create deployment`, `create namespace`, …) and returns its result.
- *
- * KNOWN GAP: kubectl 1.32 sends the objects of its typed-client commands as protobuf
- * (`Content-Type: application/vnd.kubernetes.protobuf`) and skiff's API server decodes only JSON
- * and YAML. While that holds, the real command fails with the decoding error; this helper then
- * checks that it failed for exactly that reason (anything else fails the test), reports it as a
- * test diagnostic, and creates the same object kubectl generated (`--dry-run=client -o json`, then
- * `create -f -`, which sends JSON), so the rest of the test still checks what the server stores.
- * Once the server decodes protobuf, the real command's own result is returned.
+ * `create deployment`, `create namespace`, …). kubectl 1.32 sends these objects as protobuf
+ * (`Content-Type: application/vnd.kubernetes.protobuf`), so this is also the check that the server
+ * decodes protobuf request bodies; the command's own result is returned, never a substitute.
  */
 export async function createWithGenerator(server: TestServer, args: string[], t: Diagnostics): Promise<KubectlResult> {
-  const real = await kubectl(server, args);
-  if (real.code === 0 || !PROTOBUF_GAP.test(real.stderr)) return real;
-  t.diagnostic(`KNOWN GAP (protobuf request bodies): kubectl ${args.join(' ')} -> ${real.stderr.trim()}`);
-  const generated = await kubectl(server, [...args, '--dry-run=client', '-o', 'json']);
-  if (generated.code !== 0) return generated;
-  const nsIdx = args.indexOf('-n');
-  const nsArgs = nsIdx >= 0 ? ['-n', args[nsIdx + 1]!] : [];
-  return kubectl(server, [...nsArgs, 'create', '-f', '-'], { input: generated.stdout });
+  const r = await kubectl(server, args);
+  if (r.code !== 0) t.diagnostic(describeResult(args, r));
+  return r;
 }

@@ -28,6 +28,7 @@ import { createResourceCache } from './rest/store-cache.js';
 import type { ResourceWatchCache } from './rest/cache.js';
 import { getStrategy } from './registry/index.js';
 import { createRegistryHooks } from './rest/hooks.js';
+import { createAdmissionChain, defaultPlugins } from './admission/index.js';
 import { eventsV1Conversion } from './rest/event-conversion.js';
 import type { ServiceAllocators } from './allocators/service-allocators.js';
 import { createServiceAllocators } from './allocators/service-allocators.js';
@@ -71,6 +72,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const hooks = createRegistryHooks({
     registryFor: (g, r) => byGroupResource.get(`${g}/${r}`), allocators,
     gcEnabled: () => opts.garbageCollector ?? true,
+    admission: createAdmissionChain(defaultPlugins({ registryFor: (g, r) => byGroupResource.get(`${g}/${r}`) })),
   });
 
   for (const info of RESOURCES) {

@@ -7,12 +7,14 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../../apimachinery
 import { updateManagedFields } from '../../apimachinery/apply/index.js';
 import type { ServiceAllocators } from '../allocators/service-allocators.js';
 import type { RegistryHooks, ResourceRegistry } from './resource-registry.js';
+import type { AdmissionChain } from '../admission/index.js';
 
 export interface HookDeps {
   registryFor(group: string, resource: string): ResourceRegistry | undefined;
   allocators: ServiceAllocators;
   /** Set once a garbage collector runs, so Orphan/Foreground deletes add their finalizers. */
   gcEnabled?: () => boolean;
+  admission?: AdmissionChain;
 }
 
 function isService(info: ResourceInfo): boolean {
@@ -21,6 +23,7 @@ function isService(info: ResourceInfo): boolean {
 
 export function createRegistryHooks(deps: HookDeps): RegistryHooks {
   return {
+    admission: deps.admission,
     async checkNamespace(namespace, info, name = '') {
       const nsReg = deps.registryFor('', 'namespaces');
       if (!nsReg) return;

@@ -20,6 +20,7 @@ import { namespacePrefix, objectKey } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { ObjectFilter } from './filter.js';
 import type { ResourceWatchCache } from './cache.js';
+import type { AdmissionAttributes, AdmissionChain } from '../admission/index.js';
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -64,6 +65,8 @@ export interface RegistryHooks {
   }): ManagedFieldsEntry[] | undefined;
   /** Whether a garbage collector runs (then Orphan/Foreground add finalizers as upstream). */
   garbageCollectorEnabled(): boolean;
+  /** Admission plugins (mutating before validation, validating after). */
+  admission?: AdmissionChain;
   /** Generic ObjectMeta validation. */
   validateMeta(obj: KubeObject, info: ResourceInfo, strategy: Strategy): FieldError[];
   validateMetaUpdate(obj: KubeObject, old: KubeObject): FieldError[];
@@ -259,9 +262,15 @@ export class ResourceRegistry {
     const ctx = this.ctx(namespace);
     this.strategy.defaults?.(obj);
     this.strategy.prepareForCreate?.(obj, ctx);
+    if (this.info.namespaced) await this.hooks.checkNamespace(namespace, this.info, obj.metadata.name ?? '');
+    const attrs: AdmissionAttributes = {
+      operation: 'CREATE', resource: this.info, subresource: opts.subresource, namespace, name: obj.metadata.name ?? '',
+      object: obj, dryRun: opts.dryRun,
+    };
+    await this.hooks.admission?.mutate(attrs);
     const errs = [...this.hooks.validateMeta(obj, this.info, this.strategy), ...(this.strategy.validate?.(obj, ctx) ?? [])];
     if (errs.length > 0) throw invalid(this.info.kind, this.info.group, obj.metadata.name ?? '', errs);
-    if (this.info.namespaced) await this.hooks.checkNamespace(namespace, this.info, obj.metadata.name ?? '');
+    await this.hooks.admission?.validate(attrs);
     // A server-side apply that creates brings its own (Apply) managed fields.
     const mf = opts.managedFields ?? this.hooks.updateManagedFields({ info: this.info, live: undefined, updated: obj, manager: opts.fieldManager, subresource: opts.subresource, now: nowRfc3339() });
     if (mf) obj.metadata.managedFields = mf;
@@ -337,6 +346,10 @@ export class ResourceRegistry {
       const gen = current.metadata.generation ?? (this.hasSpec(next) ? 1 : undefined);
       if (gen !== undefined) next.metadata.generation = changed && sub !== 'status' ? gen + 1 : gen;
     }
+    const attrs: AdmissionAttributes = {
+      operation: 'UPDATE', resource: this.info, subresource: sub, namespace, name, object: next, oldObject: current, dryRun: opts.dryRun,
+    };
+    await this.hooks.admission?.mutate(attrs);
     const errs = [
       ...this.hooks.validateMetaUpdate(next, current),
       ...(sub === 'status'
@@ -344,6 +357,7 @@ export class ResourceRegistry {
         : sub === 'binding' ? [] : this.strategy.validateUpdate?.(next, current, ctx) ?? []),
     ];
     if (errs.length > 0) throw invalid(this.info.kind, this.info.group, name, errs);
+    await this.hooks.admission?.validate(attrs);
     // Finalizers may only be removed, not added, once deletion started.
     if (current.metadata.deletionTimestamp) {
       const before = new Set(current.metadata.finalizers ?? []);

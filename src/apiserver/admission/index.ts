@@ -1,0 +1,16 @@
+/** The admission plugins the API server runs, in order. Add new plugins to `defaultPlugins`. */
+import type { AdmissionPlugin } from './admission.js';
+import type { ResourceRegistry } from '../rest/resource-registry.js';
+
+export type { AdmissionAttributes, AdmissionChain, AdmissionPlugin, AdmissionOperation } from './admission.js';
+export { createAdmissionChain } from './admission.js';
+
+export interface AdmissionDeps {
+  /** In-process read access to other resources (for quota, limit ranges, priority classes, ...). */
+  registryFor(group: string, resource: string): ResourceRegistry | undefined;
+}
+
+export function defaultPlugins(deps: AdmissionDeps): AdmissionPlugin[] {
+  void deps;
+  return [];
+}

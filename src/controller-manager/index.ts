@@ -12,13 +12,14 @@ import { errorText, silentLogger } from '../client/logger.js';
 import { startGarbageCollector } from '../controllers/garbage-collector/garbage-collector.js';
 import { NAMESPACES, startNamespaceController } from '../controllers/namespace/namespace-controller.js';
 import { startReplicaSetController } from '../controllers/replicaset/replica-set-controller.js';
+import { startDeploymentController } from '../controllers/deployment/deployment-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
 export type ControllerName = 'garbage-collector' | 'namespace'
-  | 'replicaset' | 'replicationcontroller';
+  | 'replicaset' | 'replicationcontroller' | 'deployment';
 export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace',
-  'replicaset', 'replicationcontroller'];
+  'replicaset', 'replicationcontroller', 'deployment'];
 
 export interface ControllerManagerOptions {
   /** Either a kubeconfig to read or a ready client. */
@@ -58,6 +59,9 @@ async function runControllers(client: RestClient, names: readonly ControllerName
   }
   if (names.includes('replicationcontroller')) {
     running.push(startReplicaSetController({ client, factory, kind: 'ReplicationController', signal, logger }).done);
+  }
+  if (names.includes('deployment')) {
+    running.push(startDeploymentController({ client, factory, signal, logger }).done);
   }
   factory.start();
   signal.addEventListener('abort', () => factory.stop(), { once: true });

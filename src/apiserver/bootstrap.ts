@@ -1,4 +1,7 @@
-/** Objects every cluster starts with: the system namespaces and the `kubernetes` Service. */
+/**
+ * Objects every cluster starts with: the system namespaces, the `kubernetes` Service and the
+ * default `local-path` StorageClass.
+ */
 import { StatusError } from '../apimachinery/errors.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import type { ApiServer } from './server.js';
@@ -8,8 +11,8 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 
 const opts = { dryRun: false, fieldManager: 'kube-apiserver', subresource: '' };
 
-async function ensure(api: ApiServer, resource: string, namespace: string, obj: KubeObject): Promise<void> {
-  const reg = api.registryFor('', resource);
+async function ensure(api: ApiServer, resource: string, namespace: string, obj: KubeObject, group = ''): Promise<void> {
+  const reg = api.registryFor(group, resource);
   if (!reg) throw new Error(`no registry for ${resource}`);
   if (await reg.getKv(namespace, obj.metadata.name ?? '')) return;
   try {
@@ -36,4 +39,10 @@ export async function bootstrapCluster(api: ApiServer, o: { serviceCidr: string;
     metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
     subsets: [{ addresses: [{ ip: o.advertiseAddress }], ports: [{ name: 'https', port: o.port, protocol: 'TCP' }] }],
   });
+  // The built-in provisioner's class (k3s's local-path), default for claims naming none.
+  await ensure(api, 'storageclasses', '', {
+    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+    metadata: { name: 'local-path', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    provisioner: 'skiff.io/local-path', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
+  }, 'storage.k8s.io');
 }

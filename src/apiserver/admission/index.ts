@@ -1,6 +1,7 @@
 /** The admission plugins the API server runs, in order. Add new plugins to `defaultPlugins`. */
 import type { AdmissionPlugin } from './admission.js';
 import type { ResourceRegistry } from '../rest/resource-registry.js';
+import { createDefaultStorageClassPlugin } from './default-storage-class.js';
 
 export type { AdmissionAttributes, AdmissionChain, AdmissionPlugin, AdmissionOperation } from './admission.js';
 export { createAdmissionChain } from './admission.js';
@@ -11,6 +12,5 @@ export interface AdmissionDeps {
 }
 
 export function defaultPlugins(deps: AdmissionDeps): AdmissionPlugin[] {
-  void deps;
-  return [];
+  return [createDefaultStorageClassPlugin(deps)];
 }

@@ -13,13 +13,16 @@ import { startGarbageCollector } from '../controllers/garbage-collector/garbage-
 import { NAMESPACES, startNamespaceController } from '../controllers/namespace/namespace-controller.js';
 import { startReplicaSetController } from '../controllers/replicaset/replica-set-controller.js';
 import { startDeploymentController } from '../controllers/deployment/deployment-controller.js';
+import { startServiceAccountController } from '../controllers/serviceaccount/service-account-controller.js';
+import { startEndpointsController } from '../controllers/endpoints/endpoints-controller.js';
+import { startEndpointSliceController } from '../controllers/endpointslice/endpoint-slice-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
 export type ControllerName = 'garbage-collector' | 'namespace'
-  | 'replicaset' | 'replicationcontroller' | 'deployment';
+  | 'replicaset' | 'replicationcontroller' | 'deployment' | 'serviceaccount' | 'endpoints' | 'endpointslice';
 export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace',
-  'replicaset', 'replicationcontroller', 'deployment'];
+  'replicaset', 'replicationcontroller', 'deployment', 'serviceaccount', 'endpoints', 'endpointslice'];
 
 export interface ControllerManagerOptions {
   /** Either a kubeconfig to read or a ready client. */
@@ -62,6 +65,15 @@ async function runControllers(client: RestClient, names: readonly ControllerName
   }
   if (names.includes('deployment')) {
     running.push(startDeploymentController({ client, factory, signal, logger }).done);
+  }
+  if (names.includes('serviceaccount')) {
+    running.push(startServiceAccountController({ client, factory, signal, logger }).done);
+  }
+  if (names.includes('endpoints')) {
+    running.push(startEndpointsController({ client, factory, signal, logger }).done);
+  }
+  if (names.includes('endpointslice')) {
+    running.push(startEndpointSliceController({ client, factory, signal, logger }).done);
   }
   factory.start();
   signal.addEventListener('abort', () => factory.stop(), { once: true });

@@ -130,11 +130,12 @@ export interface SkiffServer extends Spawned {
   removeDataDir(): Promise<void>;
 }
 
-export async function startSkiff(opts: { datastoreEndpoint?: string; timeoutMs?: number } = {}): Promise<SkiffServer> {
+export async function startSkiff(opts: { datastoreEndpoint?: string; timeoutMs?: number; extraArgs?: string[] } = {}): Promise<SkiffServer> {
   const tmp = makeTempDir('skiff-bench-');
   const port = await freePort();
   const args = ['server', '--data-dir', tmp.dir, '--https-port', String(port), '--bind-address', '127.0.0.1', '--disable-agent'];
   if (opts.datastoreEndpoint) args.push('--datastore-endpoint', opts.datastoreEndpoint);
+  if (opts.extraArgs) args.push(...opts.extraArgs);
   try {
     const s = await spawnAndWait({ command: SKIFF_BIN, args, port, path: '/readyz', timeoutMs: opts.timeoutMs ?? 60_000, label: 'skiff server' });
     return { ...s, dataDir: tmp.dir, removeDataDir: tmp.remove };

@@ -2,10 +2,13 @@
  * `npm run bench`: API server and storage benchmarks, each figure beside a baseline measured in
  * the same run (bare Node, raw SQLite / etcd writes, store-level lists).
  *
- *   node --import tsx bench/run.ts [--quick] [--only sqlite|etcd] [--objects N] [--runs N] [--warmup N]
+ *   node --import tsx bench/run.ts [--quick] [--only sqlite|etcd|scheduling] [--objects N] [--runs N] [--warmup N]
+ *                                  [--nodes N] [--pods N]
  *
  * --objects: ConfigMaps to create and list (10,000; 1,000 with --quick); --runs: cold starts
  * (5); --warmup: unmeasured creates in a namespace of their own before the measured ones (500).
+ * --nodes / --pods: SchedulingBasic (bench/scheduling-bench.ts) size, 5,000 nodes and 10,000 pods
+ * (500 / 1,000 with --quick); `--only scheduling` runs that alone, `--only sqlite|etcd` skips it.
  *
  * Prints a table, then the JSON document it also writes to `.bench/results-<timestamp>.json`.
  * Every process and temp dir it starts is removed again, also on failure or Ctrl-C.
@@ -25,13 +28,16 @@ import { metric, renderTable } from './report.js';
 import type { Metric } from './report.js';
 import { measureStoreBaseline } from './store-baseline.js';
 import { benchStore } from './store-bench.js';
+import { benchScheduling, schedulingMetrics } from './scheduling-bench.js';
 import type { Backend, StoreBaseline } from './store-baseline.js';
 import { median, min, round, sleep } from './stats.js';
 
 interface Options {
   quick: boolean;
-  only?: Backend;
+  only?: Backend | 'scheduling';
   objects: number;
+  nodes: number;
+  pods: number;
   watchObjects: number;
   runs: number;
   concurrency: number;
@@ -40,8 +46,10 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, objects: 10_000, watchObjects: 1000, runs: 5, concurrency: 16, idleMs: 5000, warmup: 500 };
+  const o: Options = { quick: false, objects: 10_000, nodes: 5000, pods: 10_000, watchObjects: 1000, runs: 5, concurrency: 16, idleMs: 5000, warmup: 500 };
   let objectsSet = false;
+  let nodesSet = false;
+  let podsSet = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = (): string => {
@@ -52,17 +60,22 @@ function parseArgs(argv: string[]): Options {
     if (a === '--quick') o.quick = true;
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = val();
-      if (v !== 'sqlite' && v !== 'etcd') throw new Error(`--only takes sqlite or etcd, not ${v}`);
+      if (v !== 'sqlite' && v !== 'etcd' && v !== 'scheduling') throw new Error(`--only takes sqlite, etcd or scheduling, not ${v}`);
       o.only = v;
     } else if (a === '--objects' || a.startsWith('--objects=')) { o.objects = Number(val()); objectsSet = true; }
+    else if (a === '--nodes' || a.startsWith('--nodes=')) { o.nodes = Number(val()); nodesSet = true; }
+    else if (a === '--pods' || a.startsWith('--pods=')) { o.pods = Number(val()); podsSet = true; }
     else if (a === '--runs' || a.startsWith('--runs=')) o.runs = Number(val());
     else if (a === '--warmup' || a.startsWith('--warmup=')) o.warmup = Number(val());
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--only sqlite|etcd] [--objects N] [--runs N] [--warmup N]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--only sqlite|etcd|scheduling] [--objects N] [--runs N] [--warmup N] [--nodes N] [--pods N]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   if (o.quick && !objectsSet) o.objects = 1000;
+  if (o.quick && !nodesSet) o.nodes = 500;
+  if (o.quick && !podsSet) o.pods = 1000;
+  if (!(o.nodes > 0) || !(o.pods > 0)) throw new Error('--nodes and --pods must be positive');
   if (o.quick) o.watchObjects = 300;
   if (!(o.objects > 0) || !(o.runs > 0)) throw new Error('--objects and --runs must be positive');
   return o;
@@ -259,7 +272,7 @@ async function main(): Promise<number> {
   const errors: Record<string, string> = {};
   const backends: Partial<Record<Backend, BackendResult>> = {};
 
-  try {
+  if (o.only !== 'scheduling') try {
     const s = await benchStartup(o);
     doc.startup = s;
     metrics.push(...startupMetrics(s));
@@ -281,6 +294,16 @@ async function main(): Promise<number> {
     }
   }
   doc.backends = backends;
+  if (!o.only || o.only === 'scheduling') {
+    try {
+      const r = await benchScheduling({ quick: o.quick, nodes: o.nodes, pods: o.pods, concurrency: o.concurrency, warmup: o.warmup, capacity: 'cpu=32,memory=256Gi,pods=110', log });
+      doc.scheduling = r;
+      metrics.push(...schedulingMetrics(r));
+    } catch (err) {
+      errors.scheduling = errorText(err);
+      log(`scheduling benchmark failed: ${errors.scheduling}`);
+    }
+  }
   doc.metrics = metrics;
   doc.errors = errors;
   doc.durationSeconds = round((Date.now() - started.getTime()) / 1000, 1);

@@ -16,13 +16,14 @@ import { startDeploymentController } from '../controllers/deployment/deployment-
 import { startServiceAccountController } from '../controllers/serviceaccount/service-account-controller.js';
 import { startEndpointsController } from '../controllers/endpoints/endpoints-controller.js';
 import { startEndpointSliceController } from '../controllers/endpointslice/endpoint-slice-controller.js';
+import { startPersistentVolumeController } from '../controllers/persistentvolume/pv-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
 export type ControllerName = 'garbage-collector' | 'namespace'
-  | 'replicaset' | 'replicationcontroller' | 'deployment' | 'serviceaccount' | 'endpoints' | 'endpointslice';
+  | 'replicaset' | 'replicationcontroller' | 'deployment' | 'serviceaccount' | 'endpoints' | 'endpointslice' | 'persistentvolume-binder';
 export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace',
-  'replicaset', 'replicationcontroller', 'deployment', 'serviceaccount', 'endpoints', 'endpointslice'];
+  'replicaset', 'replicationcontroller', 'deployment', 'serviceaccount', 'endpoints', 'endpointslice', 'persistentvolume-binder'];
 
 export interface ControllerManagerOptions {
   /** Either a kubeconfig to read or a ready client. */
@@ -74,6 +75,9 @@ async function runControllers(client: RestClient, names: readonly ControllerName
   }
   if (names.includes('endpointslice')) {
     running.push(startEndpointSliceController({ client, factory, signal, logger }).done);
+  }
+  if (names.includes('persistentvolume-binder')) {
+    running.push(startPersistentVolumeController({ client, factory, signal, logger }).done);
   }
   factory.start();
   signal.addEventListener('abort', () => factory.stop(), { once: true });

@@ -43,7 +43,7 @@ test('every service, message, field and enum value matches the reference CRI v1 
     if (o instanceof protobuf.Type) {
       assert.ok(ref instanceof protobuf.Type, `${name} is a message in the reference`);
       for (const f of o.fieldsArray) {
-        const rf = ref.fields[f.name];
+        const rf: protobuf.Field | undefined = ref.fields[f.name];
         assert.ok(rf, `${name}.${f.name} is not in the reference`);
         assert.equal(f.id, rf.id, `${name}.${f.name} number`);
         assert.equal(f.type, rf.type, `${name}.${f.name} type`);
@@ -58,7 +58,7 @@ test('every service, message, field and enum value matches the reference CRI v1 
     } else if (o instanceof protobuf.Service) {
       assert.ok(ref instanceof protobuf.Service, `${name} is a service in the reference`);
       for (const m of o.methodsArray) {
-        const rm = ref.methods[m.name];
+        const rm: protobuf.Method | undefined = ref.methods[m.name];
         assert.ok(rm, `${name}.${m.name} is not in the reference`);
         assert.equal(m.requestType, rm.requestType);
         assert.equal(m.responseType, rm.responseType);

@@ -299,7 +299,8 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
       const pod = asPod(o);
       if (pod.spec?.nodeName) {
         if (isTerminal(pod)) return;
-        cache.addPod(pod);
+        // Bound pods carry the same resolved priority as queued ones, so preemption compares like with like.
+        cache.addPod(resolvePriority(pod));
         queue.moveAllToActiveOrBackoff('AssignedPod/Add');
       } else if (responsible(pod) && !pod.metadata?.deletionTimestamp) {
         queue.add(resolvePriority(pod));
@@ -316,7 +317,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
           return;
         }
         const wasAssumed = cache.isAssumed(pod);
-        cache.updatePod(pod);
+        cache.updatePod(resolvePriority(pod));
         if (!wasAssumed && oldPod.spec?.nodeName) queue.moveAllToActiveOrBackoff('AssignedPod/Update');
         return;
       }

@@ -17,13 +17,16 @@ import { startServiceAccountController } from '../controllers/serviceaccount/ser
 import { startEndpointsController } from '../controllers/endpoints/endpoints-controller.js';
 import { startEndpointSliceController } from '../controllers/endpointslice/endpoint-slice-controller.js';
 import { startPersistentVolumeController } from '../controllers/persistentvolume/pv-controller.js';
+import { startJobController } from '../controllers/job/job-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
 export type ControllerName = 'garbage-collector' | 'namespace'
-  | 'replicaset' | 'replicationcontroller' | 'deployment' | 'serviceaccount' | 'endpoints' | 'endpointslice' | 'persistentvolume-binder';
+  | 'replicaset' | 'replicationcontroller' | 'deployment' | 'serviceaccount' | 'endpoints' | 'endpointslice' | 'persistentvolume-binder'
+  | 'job';
 export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace',
-  'replicaset', 'replicationcontroller', 'deployment', 'serviceaccount', 'endpoints', 'endpointslice', 'persistentvolume-binder'];
+  'replicaset', 'replicationcontroller', 'deployment', 'serviceaccount', 'endpoints', 'endpointslice', 'persistentvolume-binder',
+  'job'];
 
 export interface ControllerManagerOptions {
   /** Either a kubeconfig to read or a ready client. */
@@ -78,6 +81,9 @@ async function runControllers(client: RestClient, names: readonly ControllerName
   }
   if (names.includes('persistentvolume-binder')) {
     running.push(startPersistentVolumeController({ client, factory, signal, logger }).done);
+  }
+  if (names.includes('job')) {
+    running.push(startJobController({ client, factory, signal, logger }).done);
   }
   factory.start();
   signal.addEventListener('abort', () => factory.stop(), { once: true });

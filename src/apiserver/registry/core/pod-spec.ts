@@ -128,9 +128,8 @@ export function defaultPodSpec(spec: Obj): void {
     for (const c of objArray(spec[list])) defaultContainer(c, hostNetwork);
   }
   for (const v of objArray(spec.volumes)) defaultVolume(v);
-  // The Priority admission plugin resolves priorityClassName; with no class the priority is 0.
-  if (spec.priority === undefined && !spec.priorityClassName) spec.priority = 0;
-  if (spec.priority !== undefined) setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
+  // priority and preemptionPolicy are not defaults: the Priority admission plugin resolves them
+  // from priorityClassName (templates keep neither, as upstream).
 }
 
 /** Defaults a PodTemplateSpec (`{metadata, spec}`) in place. */

@@ -38,7 +38,7 @@ describe('pod defaults', () => {
       }],
       volumes: [{ name: 'v', emptyDir: {} }],
       dnsPolicy: 'ClusterFirst', restartPolicy: 'Always', securityContext: {}, terminationGracePeriodSeconds: 30,
-      schedulerName: 'default-scheduler', enableServiceLinks: true, priority: 0, preemptionPolicy: 'PreemptLowerPriority',
+      schedulerName: 'default-scheduler', enableServiceLinks: true,
     });
     assert.deepEqual(p.status, { phase: 'Pending', qosClass: 'Guaranteed' });
   });

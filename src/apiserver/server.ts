@@ -30,6 +30,7 @@ import { getStrategy } from './registry/index.js';
 import { createRegistryHooks } from './rest/hooks.js';
 import { createAdmissionChain, defaultPlugins } from './admission/index.js';
 import { eventsV1Conversion } from './rest/event-conversion.js';
+import { hpaV1Conversion } from './rest/hpa-conversion.js';
 import type { ServiceAllocators } from './allocators/service-allocators.js';
 import { createServiceAllocators } from './allocators/service-allocators.js';
 import { log } from '../cli/log.js';
@@ -77,7 +78,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
 
   for (const info of RESOURCES) {
     if (info.virtual) continue;
-    const conversion = info.group === 'events.k8s.io' && info.resource === 'events' ? eventsV1Conversion : undefined;
+    const conversion = info.group === 'events.k8s.io' && info.resource === 'events' ? eventsV1Conversion
+      : info.group === 'autoscaling' && info.version === 'v1' && info.resource === 'horizontalpodautoscalers' ? hpaV1Conversion
+        : undefined;
     const prefix = resourcePrefix(conversion?.storage ?? info);
     let cache = caches.get(prefix);
     if (!cache) {

@@ -2,6 +2,10 @@
 import type { AdmissionPlugin } from './admission.js';
 import type { ResourceRegistry } from '../rest/resource-registry.js';
 import { createDefaultStorageClassPlugin } from './default-storage-class.js';
+import { createLimitRangerPlugin } from './limit-ranger.js';
+import { createDefaultTolerationSecondsPlugin } from './default-toleration-seconds.js';
+import { createPriorityPlugin } from './priority.js';
+import { createResourceQuotaPlugin } from './resource-quota.js';
 
 export type { AdmissionAttributes, AdmissionChain, AdmissionPlugin, AdmissionOperation } from './admission.js';
 export { createAdmissionChain } from './admission.js';
@@ -12,5 +16,12 @@ export interface AdmissionDeps {
 }
 
 export function defaultPlugins(deps: AdmissionDeps): AdmissionPlugin[] {
-  return [createDefaultStorageClassPlugin(deps)];
+  // Upstream's order: LimitRanger early, ResourceQuota last (it charges what the others let through).
+  return [
+    createLimitRangerPlugin(deps),
+    createDefaultStorageClassPlugin(deps),
+    createDefaultTolerationSecondsPlugin(),
+    createPriorityPlugin(deps),
+    createResourceQuotaPlugin(deps),
+  ];
 }

@@ -110,10 +110,16 @@ describe('preemption through kubectl', () => {
     // preemptor is nominated to its node.
     let victim = '';
     let nominated = '';
+    let victimState = '';
     await until('a victim Terminating and the preemptor nominated', async () => {
       const m = await rows();
       for (const name of ['low-0', 'low-1']) {
-        if (m.get(name)?.STATUS === 'Terminating') victim = name;
+        if (m.get(name)?.STATUS === 'Terminating' && victim === '') {
+          victim = name;
+          const jp = 'jsonpath={.metadata.deletionTimestamp}|{.status.conditions[?(@.type=="DisruptionTarget")].reason}|{.status.conditions[?(@.type=="DisruptionTarget")].message}';
+          const r = await k(['get', 'pod', name, '-o', jp]);
+          victimState = r.code === 0 ? r.stdout : `(gone: ${r.stderr.trim()})`;
+        }
       }
       const h = m.get('high');
       if (h && h['NOMINATED NODE'] !== '<none>' && h['NOMINATED NODE'] !== '') nominated = h['NOMINATED NODE']!;
@@ -121,8 +127,8 @@ describe('preemption through kubectl', () => {
     }, 30_000, 100);
     const survivor = victim === 'low-0' ? 'low-1' : 'low-0';
     assert.equal(placed.get(victim)!.NODE, nominated, 'the preemptor is nominated to the victim\'s node');
-    const ts = await k(['get', 'pod', victim, '-o', 'jsonpath={.metadata.deletionTimestamp}']);
-    if (ts.code === 0) assert.match(ts.stdout, /^\d{4}-\d\d-\d\dT/, 'the victim carries a deletionTimestamp');
+    // While Terminating the victim carries a deletionTimestamp and upstream's DisruptionTarget condition.
+    assert.match(victimState, /^\d{4}-\d\d-\d\dT[^|]+\|PreemptionByScheduler\|default-scheduler: preempting to accommodate a higher priority pod$/);
 
     // The victim is deleted gracefully: it disappears only after its containers stopped; the
     // preemptor is then bound to the nominated node and runs. The other low pod stays.

@@ -18,15 +18,16 @@ import { startEndpointsController } from '../controllers/endpoints/endpoints-con
 import { startEndpointSliceController } from '../controllers/endpointslice/endpoint-slice-controller.js';
 import { startPersistentVolumeController } from '../controllers/persistentvolume/pv-controller.js';
 import { startJobController } from '../controllers/job/job-controller.js';
+import { startCronJobController } from '../controllers/cronjob/cronjob-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
 export type ControllerName = 'garbage-collector' | 'namespace'
   | 'replicaset' | 'replicationcontroller' | 'deployment' | 'serviceaccount' | 'endpoints' | 'endpointslice' | 'persistentvolume-binder'
-  | 'job';
+  | 'job' | 'cronjob';
 export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace',
   'replicaset', 'replicationcontroller', 'deployment', 'serviceaccount', 'endpoints', 'endpointslice', 'persistentvolume-binder',
-  'job'];
+  'job', 'cronjob'];
 
 export interface ControllerManagerOptions {
   /** Either a kubeconfig to read or a ready client. */
@@ -84,6 +85,9 @@ async function runControllers(client: RestClient, names: readonly ControllerName
   }
   if (names.includes('job')) {
     running.push(startJobController({ client, factory, signal, logger }).done);
+  }
+  if (names.includes('cronjob')) {
+    running.push(startCronJobController({ client, factory, signal, logger }).done);
   }
   factory.start();
   signal.addEventListener('abort', () => factory.stop(), { once: true });

@@ -22,6 +22,7 @@ import { handleResource } from './handlers/resource-handler.js';
 import type { HandlerContext } from './handlers/resource-handler.js';
 import { handleVirtual } from './handlers/virtual.js';
 import type { Authenticator, UserInfo } from './auth/authenticator.js';
+import type { TokenIssuer } from './auth/service-account-token.js';
 import { ResourceRegistry } from './rest/resource-registry.js';
 import { resourcePrefix } from './rest/keys.js';
 import { createResourceCache } from './rest/store-cache.js';
@@ -52,6 +53,8 @@ export interface ApiServerOptions {
    * add the `orphan` / `foregroundDeletion` finalizers as upstream.
    */
   garbageCollector?: boolean;
+  /** Issues service account tokens for the TokenRequest API. */
+  tokens?: TokenIssuer;
 }
 
 export interface ApiServer {
@@ -199,7 +202,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     if (resource.namespaced && !info.namespace && info.name) {
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     }
-    const ctx: HandlerContext = { req, res, info, query, resource, registry, user, registryFor: (g, r) => byGroupResource.get(`${g}/${r}`) };
+    const ctx: HandlerContext = { req, res, info, query, resource, registry, user, registryFor: (g, r) => byGroupResource.get(`${g}/${r}`), tokens: opts.tokens };
     return handleResource(ctx);
   }
 

@@ -1,4 +1,5 @@
 /** `skiff server`: starts storage, the API server and (later) the control plane and agent. */
+import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { openStore, startCompactor } from '../storage/index.js';
 import { ensurePki } from '../apiserver/auth/pki.js';
 import { createAuthenticator } from '../apiserver/auth/authenticator.js';
+import { createServiceAccountTokenAuthenticator, createTokenIssuer, loadOrCreateServiceAccountKeys } from '../apiserver/auth/service-account-token.js';
 import { createApiServer } from '../apiserver/server.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { firstServiceIp } from '../apiserver/allocators/ip-range.js';
@@ -47,11 +49,16 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const pki = await ensurePki({ dir: flags.dataDir, hostnames: [hostname()], ips: [serviceIp] });
   const store = await openStore(flags.datastoreEndpoint, flags.dataDir);
   const compactor = startCompactor(store);
-  const authenticator = createAuthenticator({ tokenAuthFile: flags.tokenAuthFile, caCertPem: pki.caCertPem });
+  const saKeys = loadOrCreateServiceAccountKeys(flags.dataDir);
+  const authenticator = createAuthenticator({
+    tokenAuthFile: flags.tokenAuthFile, caCertPem: pki.caCertPem,
+    tokenAuthenticators: [createServiceAccountTokenAuthenticator(saKeys)],
+  });
   const api = createApiServer({
     store, authenticator,
     tls: { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem },
     serviceCidr: flags.serviceCidr, nodePortRange: flags.serviceNodePortRange,
+    tokens: createTokenIssuer(saKeys),
   });
   const port = await api.listen(flags.httpsPort, flags.bindAddress);
   await api.ready;
@@ -64,6 +71,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     clientCertPem: pki.adminCertPem, clientKeyPem: pki.adminKeyPem, clusterName: 'default',
   });
   const controllers = new AbortController();
+  setMaxListeners(0, controllers.signal);
   const controllerManager = startControllerManager({ kubeconfigPath, signal: controllers.signal, logger: log });
   const scheduler = runSchedulerComponent({ kubeconfigPath, signal: controllers.signal, logger: log });
   const simulated = flags.simulatedNodes

@@ -8,6 +8,7 @@
  * - with `releaseOnCancel`, aborting the outer signal hands the lease back (empty holder,
  *   1 s duration) so the next candidate need not wait.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Lease } from '../apimachinery/generated/types.js';
@@ -159,6 +160,8 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<vo
   logger.info({ lease: `${namespace}/${opts.name}`, identity }, 'became leader');
 
   const leading = new AbortController();
+  // Every informer and worker of the leader listens on this signal.
+  setMaxListeners(0, leading.signal);
   const stopLeading = (): void => leading.abort();
   opts.signal.addEventListener('abort', stopLeading, { once: true });
   void Promise.resolve()

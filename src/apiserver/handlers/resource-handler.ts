@@ -21,6 +21,8 @@ import { serveWatch } from './watch.js';
 import { applyPatch } from './patch.js';
 import { pruneFields } from './prune.js';
 import type { UserInfo } from '../auth/authenticator.js';
+import type { TokenIssuer } from '../auth/service-account-token.js';
+import { handleTokenRequest } from './token-request.js';
 
 export interface HandlerContext {
   req: IncomingMessage;
@@ -32,6 +34,8 @@ export interface HandlerContext {
   user: UserInfo;
   /** Resolves another resource's registry (scale targets, bindings). */
   registryFor(group: string, resource: string): ResourceRegistry | undefined;
+  /** Issues service account tokens (TokenRequest). */
+  tokens?: TokenIssuer;
 }
 
 type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -339,6 +343,7 @@ async function handleSubresource(ctx: HandlerContext): Promise<void> {
     }
     case 'scale': return handleScale(ctx);
     case 'binding': return handleBinding(ctx);
+    case 'token': return handleTokenRequest(ctx);
     case 'finalize': {
       if (info.verb === 'update') return handleUpdate(ctx, 'finalize');
       break;

@@ -182,11 +182,18 @@ describe('simulated nodes through kubectl', () => {
       return n > first && n >= 2 ? row : undefined;
     }, 90_000);
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! > seen[i - 1]!, `restart counts only grow: ${seen.join(', ')}`);
-    const row = (await podRow('crash'))!;
+    // Between restarts the pod sits in back-off; wait for that state rather than a restart's instant.
+    const row = await until('CrashLoopBackOff again', async () => {
+      const r = await observe();
+      return r?.STATUS === 'CrashLoopBackOff' ? r : undefined;
+    }, 60_000);
     assert.equal(row.READY, '0/1');
     assert.match(row.RESTARTS!, /^\d+ \(\S+ ago\)$/);
 
-    const out = await ok(['describe', 'pod', 'crash']);
+    const out = await until('describe showing the back-off', async () => {
+      const d = await ok(['describe', 'pod', 'crash']);
+      return /^ {4}State: +Waiting\n {6}Reason: +CrashLoopBackOff\n/m.test(d) ? d : undefined;
+    }, 60_000);
     assert.match(out, /^ {4}State: +Waiting\n {6}Reason: +CrashLoopBackOff\n {4}Last State: +Terminated\n {6}Reason: +Error\n {6}Exit Code: +1\n/m);
     assert.match(out, /^ {4}Restart Count: +[2-9]\d*$/m);
     assert.match(out, new RegExp(`^ {2}Warning +BackOff +.+ +kubelet +Back-off restarting failed container c in pod crash_${NS}\\([0-9a-f-]+\\)$`, 'm'));

@@ -79,12 +79,23 @@ describe('scheduling through kubectl', () => {
     });
   }
 
-  async function stillPending(name: string): Promise<void> {
+  /** The pod is Pending with no node, and its PodScheduled condition is False/Unschedulable (with `message` when given). */
+  async function stillPending(name: string, message?: string): Promise<void> {
     const row = rowOf(parseTable(await ok(['get', 'pod', name, '-o', 'wide'])), name);
     assert.equal(row?.STATUS, 'Pending', `${name} stays Pending`);
     assert.equal(row?.NODE, '<none>');
-    const cond = await ok(['get', 'pod', name, '-o', 'jsonpath={.status.conditions[?(@.type=="PodScheduled")].status}/{.status.conditions[?(@.type=="PodScheduled")].reason}']);
-    assert.equal(cond, 'False/Unschedulable');
+    const jp = 'jsonpath={.status.conditions[?(@.type=="PodScheduled")].status}/{.status.conditions[?(@.type=="PodScheduled")].reason}/{.status.conditions[?(@.type=="PodScheduled")].message}';
+    const want = `False/Unschedulable/${message ?? ''}`;
+    await until(`${name} PodScheduled=${want}`, async () => {
+      const cond = await ok(['get', 'pod', name, '-o', jp]);
+      return message === undefined ? cond.startsWith('False/Unschedulable/') : cond === want;
+    });
+  }
+
+  /** FailedScheduling with `message` in `kubectl describe pod`, and the pod Pending with the same condition message. */
+  async function unschedulable(name: string, message: string): Promise<void> {
+    await failedScheduling(name, message);
+    await stillPending(name, message);
   }
 
   async function cleanup(selector: string): Promise<void> {
@@ -134,11 +145,10 @@ describe('scheduling through kubectl', () => {
     const where = await scheduled('t=hostport', ['hp-0', 'hp-1', 'hp-2']);
     assert.deepEqual([...where.values()].sort(), NODES);
     await ok(['create', '-f', '-'], JSON.stringify(hp('hp-3')));
-    await failedScheduling(
+    await unschedulable(
       'hp-3',
       "0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
     );
-    await stillPending('hp-3');
     // Freeing a port lets the pending pod in.
     const freed = where.get('hp-1')!;
     await ok(['delete', 'pod', 'hp-1']);
@@ -160,11 +170,10 @@ describe('scheduling through kubectl', () => {
     const where = await scheduled('t=anti', ['anti-0', 'anti-1', 'anti-2']);
     assert.deepEqual([...where.values()].sort(), NODES);
     await ok(['create', '-f', '-'], JSON.stringify(anti('anti-3')));
-    await failedScheduling(
+    await unschedulable(
       'anti-3',
       "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
     );
-    await stillPending('anti-3');
     await cleanup('t=anti');
   });
 
@@ -196,11 +205,10 @@ describe('scheduling through kubectl', () => {
         pod('intolerant', { t: 'taint' }, onSim0),
       ));
       assert.equal((await scheduled('t=taint', ['tolerant'])).get('tolerant'), 'sim-0');
-      await failedScheduling(
+      await unschedulable(
         'intolerant',
         "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
       );
-      await stillPending('intolerant');
       await ok(['delete', 'pod', 'intolerant']);
 
       // Resource requests: sim-1 is filled, so a 20-CPU pod must go to sim-2; the next fits nowhere.
@@ -210,11 +218,10 @@ describe('scheduling through kubectl', () => {
       await ok(['create', '-f', '-'], JSON.stringify(pod('big-1', { t: 'taint' }, {}, cpu('20'))));
       assert.equal((await scheduled('t=taint', ['big-1'])).get('big-1'), 'sim-2');
       await ok(['create', '-f', '-'], JSON.stringify(pod('big-2', { t: 'taint' }, {}, cpu('20'))));
-      await failedScheduling(
+      await unschedulable(
         'big-2',
         '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
       );
-      await stillPending('big-2');
       const events = await ok(['get', 'events', '--field-selector', 'involvedObject.name=big-2,reason=FailedScheduling', '-o', 'jsonpath={.items[*].type}']);
       assert.match(events, /^Warning( Warning)*$/);
     } finally {
@@ -229,11 +236,10 @@ describe('scheduling through kubectl', () => {
 
   it('a pod whose nodeSelector matches nothing is Pending until a node is labelled', async () => {
     await ok(['create', '-f', '-'], JSON.stringify(pod('wants-zone', { t: 'label' }, { nodeSelector: { zone: 'z9' } })));
-    await failedScheduling(
+    await unschedulable(
       'wants-zone',
       "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
     );
-    await stillPending('wants-zone');
     const p = await placements('t=label');
     assert.equal(p.get('wants-zone'), '<none>');
     assert.equal(await kubectlOk(server, ['label', 'node', 'sim-1', 'zone=z9']), 'node/sim-1 labeled\n');

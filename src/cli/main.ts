@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { runServer } from './server-command.js';
 import type { ServerFlags } from './server-command.js';
 import { defaultDataDir } from './paths.js';
+import { registerImageCommand } from './image-command.js';
 
 function env(name: string): string | undefined {
   const v = process.env[`SKIFF_${name}`];
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
       };
       await runServer(flags);
     });
+  registerImageCommand(program);
   return program;
 }
 

@@ -19,15 +19,16 @@ import { startEndpointSliceController } from '../controllers/endpointslice/endpo
 import { startPersistentVolumeController } from '../controllers/persistentvolume/pv-controller.js';
 import { startJobController } from '../controllers/job/job-controller.js';
 import { startCronJobController } from '../controllers/cronjob/cronjob-controller.js';
+import { startStatefulSetController } from '../controllers/statefulset/stateful-set-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
 export type ControllerName = 'garbage-collector' | 'namespace'
   | 'replicaset' | 'replicationcontroller' | 'deployment' | 'serviceaccount' | 'endpoints' | 'endpointslice' | 'persistentvolume-binder'
-  | 'job' | 'cronjob';
+  | 'job' | 'cronjob' | 'statefulset';
 export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace',
   'replicaset', 'replicationcontroller', 'deployment', 'serviceaccount', 'endpoints', 'endpointslice', 'persistentvolume-binder',
-  'job', 'cronjob'];
+  'job', 'cronjob', 'statefulset'];
 
 export interface ControllerManagerOptions {
   /** Either a kubeconfig to read or a ready client. */
@@ -88,6 +89,9 @@ async function runControllers(client: RestClient, names: readonly ControllerName
   }
   if (names.includes('cronjob')) {
     running.push(startCronJobController({ client, factory, signal, logger }).done);
+  }
+  if (names.includes('statefulset')) {
+    running.push(startStatefulSetController({ client, factory, signal, logger }).done);
   }
   factory.start();
   signal.addEventListener('abort', () => factory.stop(), { once: true });

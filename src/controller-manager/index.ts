@@ -19,14 +19,16 @@ import { startEndpointSliceController } from '../controllers/endpointslice/endpo
 import { startPersistentVolumeController } from '../controllers/persistentvolume/pv-controller.js';
 import { startJobController } from '../controllers/job/job-controller.js';
 import { startCronJobController } from '../controllers/cronjob/cronjob-controller.js';
+import { startResourceQuotaController } from '../controllers/resourcequota/resource-quota-controller.js';
+import { startNodeLifecycleController } from '../controllers/node-lifecycle/node-lifecycle-controller.js';
 import { startStatefulSetController } from '../controllers/statefulset/stateful-set-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
-export type ControllerName = 'garbage-collector' | 'namespace'
+export type ControllerName = 'garbage-collector' | 'namespace' | 'resourcequota' | 'node-lifecycle'
   | 'replicaset' | 'replicationcontroller' | 'deployment' | 'serviceaccount' | 'endpoints' | 'endpointslice' | 'persistentvolume-binder'
   | 'job' | 'cronjob' | 'statefulset';
-export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace',
+export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace', 'resourcequota', 'node-lifecycle',
   'replicaset', 'replicationcontroller', 'deployment', 'serviceaccount', 'endpoints', 'endpointslice', 'persistentvolume-binder',
   'job', 'cronjob', 'statefulset'];
 
@@ -40,6 +42,8 @@ export interface ControllerManagerOptions {
   leaderElect?: boolean;
   identity?: string;
   controllers?: readonly ControllerName[];
+  /** Node lifecycle: heartbeat grace before a node is Unknown (default 40 s). */
+  nodeMonitorGracePeriodMs?: number;
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
@@ -53,7 +57,8 @@ export interface ControllerManager {
 }
 
 /** Runs the controllers until `signal` aborts. */
-async function runControllers(client: RestClient, names: readonly ControllerName[], signal: AbortSignal, logger: Logger): Promise<void> {
+async function runControllers(client: RestClient, names: readonly ControllerName[], signal: AbortSignal, logger: Logger,
+  settings: Pick<ControllerManagerOptions, 'nodeMonitorGracePeriodMs'> = {}): Promise<void> {
   const factory = createSharedInformerFactory(client, { logger });
   const running: Promise<void>[] = [];
   if (names.includes('garbage-collector')) {
@@ -93,6 +98,12 @@ async function runControllers(client: RestClient, names: readonly ControllerName
   if (names.includes('statefulset')) {
     running.push(startStatefulSetController({ client, factory, signal, logger }).done);
   }
+  if (names.includes('resourcequota')) {
+    running.push(startResourceQuotaController({ client, factory, signal, logger }).done);
+  }
+  if (names.includes('node-lifecycle')) {
+    running.push(startNodeLifecycleController({ client, factory, signal, logger, gracePeriodMs: settings.nodeMonitorGracePeriodMs }).done);
+  }
   factory.start();
   signal.addEventListener('abort', () => factory.stop(), { once: true });
   logger.info({ controllers: names }, 'controllers started');
@@ -115,7 +126,7 @@ export function startControllerManager(opts: ControllerManagerOptions): Controll
     try {
       if (opts.leaderElect === false) {
         isLeading = true;
-        await runControllers(api, names, opts.signal, logger);
+        await runControllers(api, names, opts.signal, logger, opts);
         return;
       }
       while (!opts.signal.aborted) {
@@ -126,7 +137,7 @@ export function startControllerManager(opts: ControllerManagerOptions): Controll
           releaseOnCancel: true, signal: opts.signal, logger,
           onStartedLeading(leadSignal) {
             isLeading = true;
-            finished = runControllers(api, names, leadSignal, logger).catch((err: unknown) => {
+            finished = runControllers(api, names, leadSignal, logger, opts).catch((err: unknown) => {
               logger.error({ err: errorText(err) }, 'controllers failed');
             });
           },

@@ -23,6 +23,22 @@ function boolEnv(name: string): boolean {
   return v === 'true' || v === '1';
 }
 
+/** A Go-style duration (`40s`, `1m30s`, `500ms`; a bare number is seconds) in milliseconds. */
+function parseDurationMs(text: string, flag: string): number {
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let rest = text;
+  while (rest) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
+    if (!m) throw new Error(`invalid duration for ${flag}: ${text}`);
+    total += Number(m[1]) * units[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  if (!text) throw new Error(`invalid duration for ${flag}: ${text}`);
+  return total;
+}
+
 export function buildProgram(): Command {
   const program = new Command('skiff').description('Skiff: a small Kubernetes-compatible orchestrator').version('0.1.0');
   program.command('server')
@@ -38,6 +54,7 @@ export function buildProgram(): Command {
     .addOption(opt('--token-auth-file <file>', 'static bearer tokens (CSV: token,user,uid,"group1,group2")', 'TOKEN_AUTH_FILE'))
     .addOption(opt('--simulated-nodes <n>', 'run N simulated nodes (real kubelet, simulated runtime) in this process', 'SIMULATED_NODES', '0'))
     .addOption(opt('--simulated-node-capacity <list>', 'capacity of each simulated node', 'SIMULATED_NODE_CAPACITY', 'cpu=32,memory=256Gi,pods=110'))
+    .addOption(opt('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown and tainted (e.g. 40s)', 'NODE_MONITOR_GRACE_PERIOD', '40s'))
     .addOption(opt('-v, --v <level>', 'log verbosity', 'V', '0'))
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const flags: ServerFlags = {
@@ -53,6 +70,7 @@ export function buildProgram(): Command {
         verbosity: Number(o.v ?? 0),
         simulatedNodes: Number(o.simulatedNodes ?? 0),
         simulatedNodeCapacity: o.simulatedNodeCapacity ? String(o.simulatedNodeCapacity) : undefined,
+        nodeMonitorGracePeriodMs: parseDurationMs(String(o.nodeMonitorGracePeriod ?? '40s'), '--node-monitor-grace-period'),
       };
       await runServer(flags);
     });

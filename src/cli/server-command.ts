@@ -31,6 +31,8 @@ export interface ServerFlags {
   /** Simulated nodes (real kubelet, simulated runtime) run in this process. */
   simulatedNodes?: number;
   simulatedNodeCapacity?: string;
+  /** Node lifecycle controller: heartbeat grace before a node is Unknown (default 40 s). */
+  nodeMonitorGracePeriodMs?: number;
 }
 
 function hostAddresses(): string[] {
@@ -72,7 +74,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   });
   const controllers = new AbortController();
   setMaxListeners(0, controllers.signal);
-  const controllerManager = startControllerManager({ kubeconfigPath, signal: controllers.signal, logger: log });
+  const controllerManager = startControllerManager({ kubeconfigPath, signal: controllers.signal, logger: log, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs });
   const scheduler = runSchedulerComponent({ kubeconfigPath, signal: controllers.signal, logger: log });
   const simulated = flags.simulatedNodes
     ? runSimulatedNodesComponent({ kubeconfigPath, count: flags.simulatedNodes, capacity: flags.simulatedNodeCapacity, signal: controllers.signal, logger: log })

@@ -66,6 +66,11 @@ export interface KubeletOptions {
   nodeStatusReportFrequencyMs?: number;
   /** Periodic re-sync of each pod; default 60 s, 0 disables. */
   podResyncMs?: number;
+  /**
+   * While this returns true the kubelet neither renews its Lease nor posts node status (pods keep
+   * running): a simulated node "losing its heartbeat" (`sim.skiff.io/heartbeat: stopped`).
+   */
+  heartbeatStopped?: () => boolean;
   clusterDns?: string;
   clusterDomain?: string;
   logger?: Logger;
@@ -304,6 +309,11 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   }
 
   async function reportStatus(): Promise<void> {
+    if (opts.heartbeatStopped?.()) {
+      // The API's copy may be marked Unknown meanwhile: report in full once the heartbeat is back.
+      lastReportAt = Number.NEGATIVE_INFINITY;
+      return;
+    }
     const now = timers.now();
     const next = nodeStatus(identity, health(), lastStatus?.conditions, rfc3339(now));
     const due = now - lastReportAt >= statusReportMs;
@@ -327,6 +337,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   }
 
   async function renewLease(): Promise<void> {
+    if (opts.heartbeatStopped?.()) return;
     const now = timers.now();
     for (let attempt = 0; attempt < 3; attempt++) {
       if (!lease) {

@@ -6,12 +6,14 @@
  * addresses of `nodeIpCidr`.
  */
 import type { Taint } from '../apimachinery/generated/types.js';
+import type { KubeObject } from '../apimachinery/object.js';
 import type { Logger, RestClient } from '../client/index.js';
+import { createInformer } from '../client/index.js';
 import { errorText, silentLogger } from '../client/logger.js';
 import { createEventSink } from './events.js';
 import { cidrSize, formatCidr, numberToIpv4, parseCidr, subnet } from './ip-range.js';
 import type { Kubelet } from './kubelet.js';
-import { createKubelet } from './kubelet.js';
+import { NODES_GVR, createKubelet } from './kubelet.js';
 import { createLimiter } from './limiter.js';
 import { createPodSource } from './pod-source.js';
 import { createSimulatedRuntime } from './runtime/simulated.js';
@@ -25,6 +27,13 @@ export interface SimulatedNodeCapacity {
   pods: string | number;
   'ephemeral-storage'?: string;
 }
+
+/**
+ * Node annotation: while a simulated node carries `sim.skiff.io/heartbeat: stopped`, its kubelet
+ * stops renewing its Lease and posting node status (its pods keep running), so the node lifecycle
+ * controller marks it Unknown / NotReady and taints it unreachable; removing it resumes both.
+ */
+export const HEARTBEAT_ANNOTATION = 'sim.skiff.io/heartbeat';
 
 export const DEFAULT_SIMULATED_CAPACITY: SimulatedNodeCapacity = { cpu: '32', memory: '256Gi', pods: 110 };
 
@@ -102,6 +111,15 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
   const limiter = createLimiter(opts.maxConcurrentWrites ?? 64);
   const events = createEventSink(opts.client, { limiter, logger, enabled: opts.events !== false });
   const source = createPodSource(opts.client, { logger });
+  // One watch of the simulated Nodes for the heartbeat annotation.
+  const heartbeatStopped = new Set<string>();
+  const nodeInformer = createInformer(opts.client, NODES_GVR, { labelSelector: 'node.skiff.io/simulated=true', logger });
+  const noteHeartbeat = (o: KubeObject): void => {
+    const name = o.metadata.name ?? '';
+    if (o.metadata.annotations?.[HEARTBEAT_ANNOTATION] === 'stopped') heartbeatStopped.add(name);
+    else heartbeatStopped.delete(name);
+  };
+  nodeInformer.addEventHandler({ onAdd: noteHeartbeat, onUpdate: (_old, o) => noteHeartbeat(o) });
   const kubelets: Kubelet[] = [];
   const runtimes = new Map<string, SimulatedRuntime>();
   const names: string[] = [];
@@ -118,6 +136,7 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
       nodeInfo: { kernelVersion: 'simulated', osImage: 'Skiff simulated node', machineID: name, systemUUID: name, bootID: name },
       backoffInitialMs: opts.backoffInitialMs, backoffMaxMs: opts.backoffMaxMs, leaseRenewIntervalMs: opts.leaseRenewIntervalMs,
       nodeStatusUpdateFrequencyMs: opts.nodeStatusUpdateFrequencyMs, podResyncMs: opts.podResyncMs ?? 0, logger,
+      heartbeatStopped: () => heartbeatStopped.has(name),
     }));
   }
   let stopped = false;
@@ -145,6 +164,7 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
 
   // Kubelets subscribe as they start; pods already cached are replayed to them then.
   source.start();
+  nodeInformer.run();
   const ready = registerAll();
   ready.catch((err: unknown) => logger.error({ err: errorText(err) }, 'simulated nodes failed to start'));
 
@@ -162,6 +182,7 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
       stopped = true;
       for (const k of kubelets) k.stop();
       source.stop();
+      nodeInformer.stop();
       await events.flush().catch(() => {});
       if (ownTimers) timers.close();
     },

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import type { PersistentVolumeClaim, StorageClass } from '../../apimachinery/generated/types.js';
 import { CycleState } from '../framework/cycle-state.js';
 import { Snapshot } from '../framework/snapshot.js';
-import { claimNotFound, create, ERR_REASON_UNBOUND_IMMEDIATE, selectedNode } from './volume-binding.js';
+import {
+  ANNOTATION_BIND_COMPLETED, ANNOTATION_SELECTED_NODE, claimFullyBound, claimNotFound, create, ERR_REASON_UNBOUND_IMMEDIATE, selectedNode,
+} from './volume-binding.js';
 import { build, filterAll, makeNode, makePod } from './testing.js';
 
 const claims: Record<string, PersistentVolumeClaim> = {
@@ -35,8 +37,22 @@ describe('VolumeBinding', () => {
   }
   it('records the chosen node at Reserve and hands it over at PreBind', async () => {
     const seen: string[] = [];
-    const api = { bindPod: async () => {}, deletePod: async () => {}, setSelectedNode: async (ns: string, claim: string, node: string) => void seen.push(`${ns}/${claim}@${node}`) };
-    const { plugin } = build((h) => create(h), snap, { volumes, api });
+    const store: Record<string, PersistentVolumeClaim> = { ...claims };
+    const live = { getClaim: (_ns: string, n: string) => store[n], getStorageClass: (n: string) => classes[n] };
+    const api = {
+      bindPod: async () => {},
+      deletePod: async () => {},
+      setSelectedNode: async (ns: string, claim: string, node: string) => {
+        seen.push(`${ns}/${claim}@${node}`);
+        const pvc = store[claim]!;
+        store[claim] = { ...pvc, metadata: { ...pvc.metadata, annotations: { [ANNOTATION_SELECTED_NODE]: node } } };
+        // The PV controller binds the claim a little later.
+        setTimeout(() => {
+          store[claim] = { ...store[claim]!, spec: { ...pvc.spec, volumeName: 'pvc-1' }, metadata: { ...store[claim]!.metadata, annotations: { [ANNOTATION_SELECTED_NODE]: node, [ANNOTATION_BIND_COMPLETED]: 'yes' } } };
+        }, 150);
+      },
+    };
+    const { plugin } = build((h) => create(h), snap, { volumes: live, api });
     const state = new CycleState();
     const pod = withClaims('bound', 'late');
     const pre = plugin.preFilter(state, pod);
@@ -47,5 +63,22 @@ describe('VolumeBinding', () => {
     assert.deepEqual(seen, ['default/late@a']);
     plugin.unreserve(state);
     assert.equal(selectedNode(state), undefined);
+  });
+  it('PreBind fails when the claim is not bound in time', async () => {
+    const api = { bindPod: async () => {}, deletePod: async () => {}, setSelectedNode: async () => {} };
+    const { plugin } = build((h) => create(h, { bindTimeoutMs: 200 }), snap, { volumes, api });
+    const state = new CycleState();
+    const pod = withClaims('late');
+    plugin.preFilter(state, pod);
+    plugin.reserve(state, pod, 'a');
+    const s = await plugin.preBind(state, pod, 'a');
+    assert.ok(!s.isSuccess());
+  });
+  it('claimFullyBound: bound, waiting, reset', () => {
+    const pvc = (ann: Record<string, string>, volumeName?: string): PersistentVolumeClaim => ({ metadata: { name: 'c', annotations: ann }, spec: { volumeName } });
+    assert.equal(claimFullyBound(pvc({ [ANNOTATION_BIND_COMPLETED]: 'yes' }, 'pv'), 'c', 'a', true), true);
+    assert.equal(claimFullyBound(pvc({ [ANNOTATION_SELECTED_NODE]: 'a' }), 'c', 'a', true), false);
+    assert.throws(() => claimFullyBound(pvc({}), 'c', 'a', true), /selectedNode annotation reset/);
+    assert.throws(() => claimFullyBound(undefined, 'c', 'a', false), /not found/);
   });
 });

@@ -22,15 +22,16 @@ import { startCronJobController } from '../controllers/cronjob/cronjob-controlle
 import { startResourceQuotaController } from '../controllers/resourcequota/resource-quota-controller.js';
 import { startNodeLifecycleController } from '../controllers/node-lifecycle/node-lifecycle-controller.js';
 import { startStatefulSetController } from '../controllers/statefulset/stateful-set-controller.js';
+import { startDaemonSetController } from '../controllers/daemonset/daemon-set-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
 export type ControllerName = 'garbage-collector' | 'namespace' | 'resourcequota' | 'node-lifecycle'
   | 'replicaset' | 'replicationcontroller' | 'deployment' | 'serviceaccount' | 'endpoints' | 'endpointslice' | 'persistentvolume-binder'
-  | 'job' | 'cronjob' | 'statefulset';
+  | 'job' | 'cronjob' | 'statefulset' | 'daemonset';
 export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace', 'resourcequota', 'node-lifecycle',
   'replicaset', 'replicationcontroller', 'deployment', 'serviceaccount', 'endpoints', 'endpointslice', 'persistentvolume-binder',
-  'job', 'cronjob', 'statefulset'];
+  'job', 'cronjob', 'statefulset', 'daemonset'];
 
 export interface ControllerManagerOptions {
   /** Either a kubeconfig to read or a ready client. */
@@ -97,6 +98,9 @@ async function runControllers(client: RestClient, names: readonly ControllerName
   }
   if (names.includes('statefulset')) {
     running.push(startStatefulSetController({ client, factory, signal, logger }).done);
+  }
+  if (names.includes('daemonset')) {
+    running.push(startDaemonSetController({ client, factory, signal, logger }).done);
   }
   if (names.includes('resourcequota')) {
     running.push(startResourceQuotaController({ client, factory, signal, logger }).done);

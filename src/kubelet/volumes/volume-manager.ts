@@ -19,6 +19,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Container, Pod, Volume } from '../../apimachinery/generated/types.js';
 import { parseQuantity } from '../../apimachinery/quantity.js';
+import { isNotFound } from '../../client/index.js';
+import type { RestClient } from '../../client/rest-client.js';
 import type { EnvVarValue, ObjectLookup } from '../env/environment.js';
 import { expand, mappingFor } from '../env/expansion.js';
 import type { PodRuntimeFacts } from '../env/field-path.js';
@@ -298,4 +300,35 @@ export function createVolumeManager(opts: VolumeManagerOptions): VolumeManager {
       return pods.size;
     },
   };
+}
+
+/**
+ * A bound token for the pod's service account from the TokenRequest API
+ * (`POST .../serviceaccounts/<name>/token`, audience and lifetime as asked, bound to the pod);
+ * `undefined` when the server has no such subresource (404 / 405).
+ */
+export async function requestServiceAccountToken(client: RestClient, pod: Pod, audience: string, expirationSeconds: number): Promise<string | undefined> {
+  const ns = pod.metadata?.namespace ?? 'default';
+  const sa = pod.spec?.serviceAccountName || 'default';
+  try {
+    const res = await client.request<{ status?: { token?: string } }>({
+      method: 'POST', path: `/api/v1/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}/token`,
+      body: {
+        apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest',
+        spec: {
+          audiences: audience ? [audience] : [], expirationSeconds,
+          boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' },
+        },
+      },
+    });
+    return res.status?.token;
+  } catch (err) {
+    if (isNotFound(err) || isMethodNotSupported(err)) return undefined;
+    throw err;
+  }
+}
+
+function isMethodNotSupported(err: unknown): boolean {
+  const e = err as { code?: number; status?: { code?: number } } | undefined;
+  return e?.code === 405 || e?.status?.code === 405;
 }

@@ -15,6 +15,10 @@ import type { Logger, RestClient } from '../client/index.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/index.js';
 import { errorText, silentLogger } from '../client/logger.js';
 import { createBackoff } from './backoff.js';
+import type { ObjectLookup } from './env/environment.js';
+import { createApiLookup } from './env/lookup.js';
+import type { HandlerRunner } from './lifecycle/handlers.js';
+import { createHandlerRunner } from './lifecycle/handlers.js';
 import type { EventRecorder } from './events.js';
 import type { Limiter } from './limiter.js';
 import { createLimiter } from './limiter.js';
@@ -31,6 +35,7 @@ import { createRuntimeManager, podGracePeriodSeconds } from './runtime-manager.j
 import type { RuntimeService } from './runtime/runtime.js';
 import { createStatusManager } from './status-manager.js';
 import type { TimerHandle, TimerQueue } from './timer-queue.js';
+import { createVolumeManager, requestServiceAccountToken } from './volumes/volume-manager.js';
 
 export const NODES_GVR = { group: '', version: 'v1', resource: 'nodes' };
 export const LEASES_GVR = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
@@ -74,6 +79,19 @@ export interface KubeletOptions {
   clusterDns?: string;
   clusterDomain?: string;
   logger?: Logger;
+  /** ConfigMaps, Secrets and Services for environments and volumes; default: the API with a 1 s cache. */
+  lookup?: ObjectLookup;
+  /**
+   * Kubelet root directory (`<root>/pods/<uid>/volumes/...`); when set, volumes are set up and
+   * mounted into containers. Simulated nodes leave it unset: nothing is written to disk.
+   */
+  rootDir?: string;
+  /**
+   * Runs postStart / preStop hooks. Default: exec through the runtime and sleep, httpGet hooks
+   * succeed without traffic (right for simulated pod IPs); real nodes pass
+   * `createHandlerRunner({ runtime })`.
+   */
+  handlers?: HandlerRunner;
 }
 
 export interface Kubelet {
@@ -151,9 +169,27 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     },
   });
 
+  const lookup = opts.lookup ?? createApiLookup(client);
+  const allocatable = opts.allocatable ?? opts.capacity;
+  const volumes = opts.rootDir ? createVolumeManager({
+    rootDir: opts.rootDir, lookup, timers, allocatable: () => allocatable,
+    facts: (uid) => {
+      const ip = pods.get(uid)?.rs?.sandboxes[0]?.ip;
+      return { podIPs: ip ? [ip] : [], hostIPs: [opts.internalIP] };
+    },
+    serviceAccountToken: (pod, audience, exp) => requestServiceAccountToken(client, pod, audience, exp),
+    onProblem(pod, volume, message, warning) {
+      recorder.event({ kind: 'Pod', apiVersion: 'v1', namespace: pod.metadata?.namespace, name: pod.metadata?.name, uid: pod.metadata?.uid },
+        warning ? 'Warning' : 'Normal', warning ? 'FailedMount' : 'VolumeNote',
+        warning ? `MountVolume.SetUp failed for volume "${volume}" : ${message}` : `volume "${volume}": ${message}`);
+    },
+  }) : undefined;
+
   const rm = createRuntimeManager({
     runtime, timers, backoff, recorder, probes, nodeName,
     clusterDns: opts.clusterDns, clusterDomain: opts.clusterDomain,
+    lookup, allocatable, hostIPs: [opts.internalIP], volumes,
+    handlers: opts.handlers ?? createHandlerRunner({ runtime, network: false }),
   });
 
   const workers = createPodWorkers({
@@ -411,6 +447,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       for (const h of handles) h?.cancel();
       for (const u of unsubscribers.splice(0)) u();
       workers.stop();
+      volumes?.stop();
       for (const uid of pods.keys()) probes.removePod(uid);
     },
     get podCount() {

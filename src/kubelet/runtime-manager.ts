@@ -10,18 +10,24 @@
 import { createHash } from 'node:crypto';
 import type { Container, Pod } from '../apimachinery/generated/types.js';
 import type { Backoff } from './backoff.js';
+import type { EnvVarValue, ObjectLookup } from './env/environment.js';
+import { ContainerConfigError, makeEnvironment } from './env/environment.js';
+import { expandCommandAndArgs } from './env/expansion.js';
+import type { HandlerRunner } from './lifecycle/handlers.js';
+import { runPreStop } from './lifecycle/pre-stop.js';
 import { formatDuration } from './duration.js';
 import type { EventRecorder } from './events.js';
 import type { PodRuntimeStatus, RuntimeContainerInfo, WaitingReason } from './pod-status.js';
 import { CRASH_LOOP_BACK_OFF, formatPod, isRestartableInitContainer, latestContainer, restartPolicy, shouldContainerBeRestarted } from './pod-status.js';
 import type { ProbeManager } from './prober/probe-manager.js';
-import type { ContainerConfig, PodSandboxConfig, RuntimeService } from './runtime/runtime.js';
+import type { ContainerConfig, Mount, PodSandboxConfig, RuntimeService } from './runtime/runtime.js';
 import {
   ANNOTATION_CONTAINER_HASH, ANNOTATION_CONTAINER_TYPE, ANNOTATION_RESTART_COUNT, ANNOTATION_TERMINATION_GRACE, LABEL_CONTAINER_NAME, LABEL_POD_NAME,
   LABEL_POD_NAMESPACE, LABEL_POD_UID, isRuntimeNotFound,
 } from './runtime/runtime.js';
 
 import type { TimerQueue } from './timer-queue.js';
+import type { VolumeManager } from './volumes/volume-manager.js';
 
 /** Upstream minimumGracePeriodInSeconds. */
 export const MIN_GRACE_PERIOD_SECONDS = 2;
@@ -49,6 +55,15 @@ export interface RuntimeManagerOptions {
   nodeName: string;
   clusterDns?: string;
   clusterDomain?: string;
+  /** ConfigMaps, Secrets and Services for container environments; without it only `value` env vars are passed. */
+  lookup?: ObjectLookup;
+  /** Node allocatable (the downward API's value for unset limits). */
+  allocatable?: Record<string, string>;
+  hostIPs?: string[];
+  /** Sets up volumes and gives containers their mounts; without it containers get no mounts. */
+  volumes?: VolumeManager;
+  /** Runs postStart / preStop hooks; without it hooks are skipped. */
+  handlers?: HandlerRunner;
 }
 
 function containerRef(pod: Pod, container: Container, init: boolean): { kind: string; namespace?: string; name?: string; uid?: string; apiVersion: string; resourceVersion?: string; fieldPath: string } {
@@ -102,14 +117,15 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
     };
   }
 
-  function containerConfig(pod: Pod, c: Container, type: string, restartCount: number): ContainerConfig {
+  function containerConfig(pod: Pod, c: Container, type: string, restartCount: number, env: EnvVarValue[], mounts: Mount[]): ContainerConfig {
     const meta = pod.metadata ?? {};
+    const { command, args } = expandCommandAndArgs(c.command, c.args, env);
     return {
       metadata: { name: c.name, attempt: restartCount },
       image: { image: c.image ?? '', userSpecifiedImage: c.image ?? '' },
-      command: c.command ?? [], args: c.args ?? [], workingDir: c.workingDir ?? '',
-      envs: (c.env ?? []).filter((e) => e.value !== undefined).map((e) => ({ key: e.name, value: e.value ?? '' })),
-      mounts: [],
+      command, args, workingDir: c.workingDir ?? '',
+      envs: env.map((e) => ({ key: e.name, value: e.value })),
+      mounts,
       labels: {
         [LABEL_CONTAINER_NAME]: c.name, [LABEL_POD_NAME]: meta.name ?? '', [LABEL_POD_NAMESPACE]: meta.namespace ?? '', [LABEL_POD_UID]: meta.uid ?? '',
       },
@@ -120,6 +136,33 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
       logPath: `${c.name}/${restartCount}.log`,
       stdin: c.stdin ?? false, stdinOnce: c.stdinOnce ?? false, tty: c.tty ?? false,
     };
+  }
+
+  /** The latest sandbox IP per pod (for hooks run while killing). */
+  const podIps = new Map<string, string>();
+
+  /** The environment and mounts of a container; a ContainerConfigError when they cannot be made. */
+  async function containerInputs(pod: Pod, c: Container, rs: PodRuntimeStatus): Promise<{ env: EnvVarValue[]; mounts: Mount[] }> {
+    const podIp = rs.sandboxes[0]?.ip ?? '';
+    let env: EnvVarValue[];
+    if (opts.lookup) {
+      env = await makeEnvironment({
+        pod, container: c, lookup: opts.lookup, allocatable: opts.allocatable ?? {},
+        facts: { podIPs: podIp ? [podIp] : [], hostIPs: opts.hostIPs ?? [] },
+        onWarning: (reason, message) => recorder.event(podRef(pod), 'Warning', reason, message),
+      });
+    } else {
+      env = (c.env ?? []).filter((e) => e.value !== undefined).map((e) => ({ name: e.name, value: e.value ?? '' }));
+    }
+    let mounts: Mount[] = [];
+    if (opts.volumes) {
+      try {
+        mounts = await opts.volumes.mountsFor(pod, c, env);
+      } catch (err) {
+        throw new ContainerConfigError(err instanceof Error ? err.message : String(err));
+      }
+    }
+    return { env, mounts };
   }
 
   async function podStatus(uid: string): Promise<PodRuntimeStatus> {
@@ -136,6 +179,7 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
       sbInfos.push({ id: sb.id, ready: sb.state === 'SANDBOX_READY', createdAt: sb.createdAt, attempt: sb.metadata.attempt, ip });
     }
     sbInfos.sort((a, b) => b.createdAt - a.createdAt);
+    if (sbInfos[0]?.ip) podIps.set(uid, sbInfos[0].ip);
     const containers: RuntimeContainerInfo[] = [];
     for (const c of await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } })) {
       try {
@@ -156,7 +200,17 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
 
   async function killContainer(pod: Pod, c: RuntimeContainerInfo, spec: Container | undefined, graceSeconds: number, message: string): Promise<void> {
     if (spec) recorder.event(containerRef(pod, spec, isInit(pod, spec.name)), 'Normal', 'Killing', message);
-    await runtime.stopContainer(c.id, graceSeconds);
+    let grace = graceSeconds;
+    const preStop = spec?.lifecycle?.preStop;
+    if (preStop && opts.handlers && grace > 0 && c.state === 'CONTAINER_RUNNING') {
+      // The hook runs first and its time comes off the grace period (upstream executePreStopHook).
+      const out = await runPreStop(opts.handlers, {
+        pod, container: spec, containerId: c.id, handler: preStop, podIp: podIps.get(pod.metadata?.uid ?? '') ?? '',
+      }, grace);
+      if (out.result && !out.result.ok) recorder.event(containerRef(pod, spec, isInit(pod, spec.name)), 'Warning', 'FailedPreStopHook', out.result.message);
+      grace = out.remainingGraceSeconds;
+    }
+    await runtime.stopContainer(c.id, grace);
   }
 
   function isInit(pod: Pod, name: string): boolean {
@@ -184,9 +238,20 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
     const ref = containerRef(pod, c, type !== 'app');
     recorder.event(ref, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`);
     const sbCfg = sandboxConfig(pod, rs.sandboxes[0]?.attempt ?? 0);
+    let inputs: { env: EnvVarValue[]; mounts: Mount[] };
+    try {
+      inputs = await containerInputs(pod, c, rs);
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      recorder.event(ref, 'Warning', 'Failed', `Error: ${err.message}`);
+      reasons.set(c.name, { reason: 'CreateContainerConfigError', message: err.message });
+      return timers.now() + 5_000;
+    }
     let id: string;
     try {
-      id = (await runtime.createContainer({ podSandboxId: sandboxId, config: containerConfig(pod, c, type, restartCount), sandboxConfig: sbCfg })).containerId;
+      id = (await runtime.createContainer({
+        podSandboxId: sandboxId, config: containerConfig(pod, c, type, restartCount, inputs.env, inputs.mounts), sandboxConfig: sbCfg,
+      })).containerId;
     } catch (err) {
       const m = err instanceof Error ? err.message : String(err);
       recorder.event(ref, 'Warning', 'Failed', `Error: ${m}`);
@@ -207,11 +272,38 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
     }
     reasons.delete(c.name);
     recorder.event(ref, 'Normal', 'Started', `Started container ${c.name}`);
+    const postStart = c.lifecycle?.postStart;
+    if (postStart && opts.handlers) {
+      const r = await opts.handlers.run({ pod, container: c, containerId: id, handler: postStart, podIp: rs.sandboxes[0]?.ip ?? podIps.get(pod.metadata?.uid ?? '') ?? '' });
+      if (!r.ok) {
+        // The message stays out of the event so hook output (maybe secrets) is not published.
+        recorder.event(ref, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
+        const started: RuntimeContainerInfo = {
+          id, name: c.name, state: 'CONTAINER_RUNNING', createdAt: 0, startedAt: 0, finishedAt: 0, exitCode: 0, reason: '', message: '',
+          image: c.image ?? '', imageRef: '', restartCount, hash: containerHash(c),
+        };
+        await killContainer(pod, started, c, podGracePeriodSeconds(pod), 'FailedPostStartHook');
+        reasons.set(c.name, { reason: 'PostStartHookError', message: r.message });
+        return timers.now();
+      }
+    }
     return undefined;
+  }
+
+  function podRef(pod: Pod): { kind: string; apiVersion: string; namespace?: string; name?: string; uid?: string } {
+    return { kind: 'Pod', apiVersion: 'v1', namespace: pod.metadata?.namespace, name: pod.metadata?.name, uid: pod.metadata?.uid };
   }
 
   async function syncPod(pod: Pod, rs: PodRuntimeStatus, reasons: Map<string, WaitingReason>): Promise<SyncResult> {
     const spec = pod.spec ?? { containers: [] };
+    if (opts.volumes && (spec.volumes ?? []).length > 0) {
+      // Volumes come first (upstream WaitForAttachAndMount): no sandbox until every one is set up.
+      const failures = await opts.volumes.setUpPod(pod);
+      if (failures.length > 0) {
+        for (const f of failures) recorder.event(podRef(pod), 'Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${f.volume}" : ${f.message}`);
+        return { requeueAt: timers.now() + 2_000 };
+      }
+    }
     const policy = restartPolicy(pod);
     let requeueAt: number | undefined;
     const later = (t: number | undefined): void => {
@@ -300,6 +392,8 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
   async function removePod(uid: string): Promise<void> {
     for (const sb of await runtime.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: uid } })) await runtime.removePodSandbox(sb.id);
     for (const c of await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } })) await runtime.removeContainer(c.id);
+    podIps.delete(uid);
+    await opts.volumes?.tearDownPod(uid);
   }
 
   return { podStatus, syncPod, killPod, removePod };

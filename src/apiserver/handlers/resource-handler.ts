@@ -20,6 +20,7 @@ import { toTable, toPartialMetadata, toPartialMetadataList } from './tables.js';
 import { serveWatch } from './watch.js';
 import { applyPatch } from './patch.js';
 import { pruneFields } from './prune.js';
+import { handleEviction } from './eviction.js';
 import type { UserInfo } from '../auth/authenticator.js';
 import type { TokenIssuer } from '../auth/service-account-token.js';
 import { handleTokenRequest } from './token-request.js';
@@ -343,6 +344,10 @@ async function handleSubresource(ctx: HandlerContext): Promise<void> {
     }
     case 'scale': return handleScale(ctx);
     case 'binding': return handleBinding(ctx);
+    case 'eviction': {
+      if (info.verb === 'create') return handleEviction(ctx);
+      break;
+    }
     case 'token': return handleTokenRequest(ctx);
     case 'finalize': {
       if (info.verb === 'update') return handleUpdate(ctx, 'finalize');

@@ -48,6 +48,9 @@ test('hash is stable, safe-encoded and changes with the template or collision co
   assert.notEqual(computeHash({ ...t, spec: { containers: [{ name: 'c', image: 'y' }] } }), h);
   const withHash = { metadata: { labels: { a: 'b', 'pod-template-hash': h } }, spec: t.spec };
   assert.ok(equalIgnoreHash(withHash, t));
+  // `kubectl rollout undo` sends the template back with `creationTimestamp: null`.
+  const undone = JSON.parse(JSON.stringify({ ...t, metadata: { ...(t.metadata ?? {}), creationTimestamp: null } })) as typeof t;
+  assert.ok(equalIgnoreHash(withHash, undone));
 });
 
 test('revision annotations: new RS gets revision and replicas; a rollback keeps history', () => {

@@ -79,6 +79,8 @@ export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSp
       delete c.metadata.labels[POD_TEMPLATE_HASH_LABEL];
       if (Object.keys(c.metadata.labels).length === 0) delete c.metadata.labels;
     }
+    // kubectl sends `creationTimestamp: null` (Go's zero time); it means the same as no timestamp.
+    if (c.metadata && (c.metadata.creationTimestamp === null || c.metadata.creationTimestamp === undefined)) delete c.metadata.creationTimestamp;
     if (c.metadata && Object.keys(c.metadata).length === 0) delete c.metadata;
     return c;
   };

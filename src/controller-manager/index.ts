@@ -23,15 +23,16 @@ import { startResourceQuotaController } from '../controllers/resourcequota/resou
 import { startNodeLifecycleController } from '../controllers/node-lifecycle/node-lifecycle-controller.js';
 import { startStatefulSetController } from '../controllers/statefulset/stateful-set-controller.js';
 import { startDaemonSetController } from '../controllers/daemonset/daemon-set-controller.js';
+import { startDisruptionController } from '../controllers/disruption/disruption-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
 export type ControllerName = 'garbage-collector' | 'namespace' | 'resourcequota' | 'node-lifecycle'
   | 'replicaset' | 'replicationcontroller' | 'deployment' | 'serviceaccount' | 'endpoints' | 'endpointslice' | 'persistentvolume-binder'
-  | 'job' | 'cronjob' | 'statefulset' | 'daemonset';
+  | 'job' | 'cronjob' | 'statefulset' | 'daemonset' | 'disruption';
 export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace', 'resourcequota', 'node-lifecycle',
   'replicaset', 'replicationcontroller', 'deployment', 'serviceaccount', 'endpoints', 'endpointslice', 'persistentvolume-binder',
-  'job', 'cronjob', 'statefulset', 'daemonset'];
+  'job', 'cronjob', 'statefulset', 'daemonset', 'disruption'];
 
 export interface ControllerManagerOptions {
   /** Either a kubeconfig to read or a ready client. */
@@ -107,6 +108,9 @@ async function runControllers(client: RestClient, names: readonly ControllerName
   }
   if (names.includes('node-lifecycle')) {
     running.push(startNodeLifecycleController({ client, factory, signal, logger, gracePeriodMs: settings.nodeMonitorGracePeriodMs }).done);
+  }
+  if (names.includes('disruption')) {
+    running.push(startDisruptionController({ client, factory, signal, logger }).done);
   }
   factory.start();
   signal.addEventListener('abort', () => factory.stop(), { once: true });

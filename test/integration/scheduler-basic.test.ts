@@ -41,7 +41,8 @@ function pod(name: string, o: { cpu?: string; nodeSelector?: Record<string, stri
     spec: {
       schedulerName: o.schedulerName,
       nodeSelector: o.nodeSelector,
-      priority: o.priority,
+      // The Priority admission plugin sets spec.priority from the class (a client-set value is refused).
+      priorityClassName: o.priority !== undefined ? `priority-${o.priority}` : undefined,
       terminationGracePeriodSeconds: 30,
       containers: [{ name: 'c', image: 'busybox', resources: o.cpu ? { requests: { cpu: o.cpu } } : undefined }],
     },
@@ -125,6 +126,9 @@ test('a pod that fits nowhere gets the upstream message, then schedules once a n
 
 test('a high-priority pod preempts a lower-priority one and is nominated', async () => {
   // every node is now full (a, b on the small nodes, big on gpu-1 with 1.2 cpu free)
+  await client.create({ group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses' }, {
+    apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'priority-1000' }, value: 1000,
+  });
   await client.create(PODS, pod('vip', { cpu: '1500m', priority: 1000 }) as unknown as KubeObject);
   const nominated = await eventually('nominatedNodeName', async () => (await getPod('vip')).status?.nominatedNodeName || undefined);
   assert.equal(nominated, 'gpu-1');

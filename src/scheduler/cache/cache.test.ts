@@ -10,6 +10,26 @@ const pod = (name: string, nodeName?: string): Pod => ({
 });
 
 describe('SchedulerCache', () => {
+  it('snapshots update only the touched nodes, keep the node order, and follow nodes coming and going', () => {
+    const c = new SchedulerCache();
+    for (const n of ['a', 'b', 'c']) c.addNode(node(n));
+    const names = (): string[] => c.updateSnapshot().nodes().map((ni) => ni.name);
+    assert.deepEqual(names(), ['a', 'b', 'c']);
+    const before = c.updateSnapshot().get('a');
+    c.assumePod(pod('p'), 'b');
+    const snap = c.updateSnapshot();
+    assert.equal(snap.get('b')!.requested.milliCPU, 1000);
+    assert.equal(snap.nodes()[1], snap.get('b'));
+    assert.equal(snap.get('a'), before, 'untouched node info is reused');
+    c.removeNode(node('a'));
+    assert.deepEqual(names(), ['b', 'c']);
+    c.addNode(node('d'));
+    assert.deepEqual(names(), ['b', 'c', 'd']);
+    c.addPod(pod('q', 'd'));
+    c.removePod(pod('q', 'd'));
+    assert.equal(c.updateSnapshot().get('d')!.pods.length, 0);
+  });
+
   it('assumed pods count on their node until forgotten', () => {
     const c = new SchedulerCache();
     c.addNode(node('a'));

@@ -30,6 +30,10 @@ export class SchedulerCache {
   private readonly now: () => number;
   private readonly snapCopies = new Map<string, NodeInfo>();
   private readonly snapshot = new Snapshot();
+  /** Nodes whose info changed (or appeared, or went) since the last snapshot. */
+  private readonly dirty = new Set<string>();
+  /** Set when the snapshot must be rebuilt in full (first call, nodes removed). */
+  private rebuild = true;
 
   constructor(opts: CacheOptions = {}) {
     this.ttlMs = opts.ttlMs ?? 0;
@@ -37,6 +41,7 @@ export class SchedulerCache {
   }
 
   private nodeInfo(name: string): NodeInfo {
+    this.dirty.add(name);
     let ni = this.nodes.get(name);
     if (!ni) this.nodes.set(name, (ni = new NodeInfo()));
     return ni;
@@ -44,7 +49,10 @@ export class SchedulerCache {
 
   private dropIfEmpty(name: string): void {
     const ni = this.nodes.get(name);
-    if (ni && !ni.node && ni.pods.length === 0) this.nodes.delete(name);
+    if (ni && !ni.node && ni.pods.length === 0) {
+      this.nodes.delete(name);
+      this.rebuild = true;
+    }
   }
 
   // ---- nodes ----
@@ -62,6 +70,7 @@ export class SchedulerCache {
     const ni = this.nodes.get(name);
     if (!ni) return;
     ni.removeNode();
+    this.rebuild = true;
     this.dropIfEmpty(name);
   }
 
@@ -98,6 +107,7 @@ export class SchedulerCache {
   }
 
   private removeFromNode(st: PodState): void {
+    this.dirty.add(st.nodeName);
     this.nodes.get(st.nodeName)?.removePod(st.pod);
     this.dropIfEmpty(st.nodeName);
   }
@@ -153,12 +163,40 @@ export class SchedulerCache {
     return this.pods.size;
   }
 
-  /** A snapshot for the next cycle; node infos changed since the last call are copied. */
+  /**
+   * A snapshot for the next cycle; node infos changed since the last call are copied. Only the
+   * nodes touched since then are looked at (5,000 nodes must not cost 5,000 steps per pod), unless
+   * a node came or went, which rebuilds the list in the cache's node order.
+   */
   updateSnapshot(): Snapshot {
+    if (!this.rebuild) {
+      const changed: NodeInfo[] = [];
+      for (const name of this.dirty) {
+        const ni = this.nodes.get(name);
+        if (!ni?.node) {
+          if (this.snapCopies.has(name)) { this.rebuild = true; break; }
+          continue;
+        }
+        const old = this.snapCopies.get(name);
+        if (!old) { this.rebuild = true; break; }
+        if (old.generation === ni.generation) continue;
+        changed.push(ni.clone());
+      }
+      if (!this.rebuild && this.snapshot.update(changed)) {
+        for (const c of changed) this.snapCopies.set(c.name, c);
+        this.dirty.clear();
+        return this.snapshot;
+      }
+    }
+    this.rebuild = false;
+    this.dirty.clear();
     for (const name of [...this.snapCopies.keys()]) if (!this.nodes.has(name)) this.snapCopies.delete(name);
     const list: NodeInfo[] = [];
     for (const [name, ni] of this.nodes) {
-      if (!ni.node) continue;
+      if (!ni.node) {
+        this.snapCopies.delete(name);
+        continue;
+      }
       let copy = this.snapCopies.get(name);
       if (!copy || copy.generation !== ni.generation) {
         copy = ni.clone();

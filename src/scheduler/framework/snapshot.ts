@@ -7,6 +7,7 @@ import type { Node, Pod } from '../../apimachinery/generated/types.js';
 
 export class Snapshot {
   private readonly byName = new Map<string, NodeInfo>();
+  private readonly index = new Map<string, number>();
   private list: NodeInfo[] = [];
   private withAffinity: NodeInfo[] = [];
   private withRequiredAntiAffinity: NodeInfo[] = [];
@@ -26,13 +27,33 @@ export class Snapshot {
 
   replace(infos: Iterable<NodeInfo>): void {
     this.byName.clear();
+    this.index.clear();
     this.list = [];
     for (const ni of infos) {
       if (!ni.node) continue;
       this.byName.set(ni.name, ni);
+      this.index.set(ni.name, this.list.length);
       this.list.push(ni);
     }
     this.refreshAffinityLists();
+  }
+
+  /**
+   * Swaps in new infos for nodes already in the snapshot, keeping the node order; returns false
+   * (and changes nothing) if one of them is not there, so the caller must `replace` instead.
+   */
+  update(infos: readonly NodeInfo[]): boolean {
+    if (infos.some((ni) => !ni.node || !this.index.has(ni.name))) return false;
+    let affinity = false;
+    for (const ni of infos) {
+      const i = this.index.get(ni.name) as number;
+      const old = this.list[i];
+      if (old.podsWithAffinity.length || old.podsWithRequiredAntiAffinity.length || ni.podsWithAffinity.length || ni.podsWithRequiredAntiAffinity.length) affinity = true;
+      this.list[i] = ni;
+      this.byName.set(ni.name, ni);
+    }
+    if (affinity) this.refreshAffinityLists();
+    return true;
   }
 
   refreshAffinityLists(): void {

@@ -15,6 +15,7 @@ import type { Logger } from '../client/logger.js';
 import { errorText, silentLogger } from '../client/logger.js';
 import type { GroupVersionResource, RestClient } from '../client/rest-client.js';
 import { isNotFound } from '../client/rest-client.js';
+import { createWriteLimiter } from './write-limiter.js';
 import { SchedulerCache } from './cache/cache.js';
 import type { ClusterEvent, SchedulerApi } from './framework/interfaces.js';
 import { podKey } from './framework/pod-info.js';
@@ -55,6 +56,8 @@ export interface SchedulerOptions {
   schedulerName?: string;
   profile?: ProfileEntry[];
   percentageOfNodesToScore?: number;
+  /** Bindings and event writes in flight at once (default 32). */
+  maxConcurrentWrites?: number;
   /** Back-off for the queue (tests shorten it). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -125,16 +128,17 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
   const scInf = factory.informerFor(STORAGE_CLASSES);
 
   const cache = new SchedulerCache();
+  const writes = createWriteLimiter(opts.maxConcurrentWrites ?? 32);
 
   const api: SchedulerApi = {
     async bindPod(pod, nodeName) {
       const ns = pod.metadata?.namespace ?? 'default';
       const name = pod.metadata?.name ?? '';
-      await client.request({
+      await writes.run(() => client.request({
         method: 'POST',
         path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}/binding`,
         body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: ns, uid: pod.metadata?.uid }, target: { kind: 'Node', name: nodeName } },
-      });
+      }));
     },
     async deletePod(victim, preemptor) {
       const ns = victim.metadata?.namespace ?? 'default';
@@ -232,11 +236,11 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     try {
       if (prev && prev.message === message) {
         prev.count++;
-        await client.patch(EVENTS, prev.name, { namespace: ns, type: 'merge', patch: { count: prev.count, lastTimestamp: now } });
+        await writes.run(() => client.patch(EVENTS, prev.name, { namespace: ns, type: 'merge', patch: { count: prev.count, lastTimestamp: now } }));
         return;
       }
       const name = `${podName}.${(Date.now() * 1e6 + Math.floor(Math.random() * 1e6)).toString(16)}`;
-      await client.create(EVENTS, {
+      await writes.run(() => client.create(EVENTS, {
         apiVersion: 'v1',
         kind: 'Event',
         metadata: { name, namespace: ns },
@@ -251,7 +255,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
         firstTimestamp: now,
         lastTimestamp: now,
         count: 1,
-      } as KubeObject);
+      } as KubeObject));
       if (type === 'Warning') lastEvent.set(dedupKey, { name, message, count: 1, first: now });
     } catch (e) {
       logger.info({ pod: `${ns}/${podName}`, reason, err: errorText(e) }, 'scheduler: event write failed');

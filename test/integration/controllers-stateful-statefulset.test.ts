@@ -126,18 +126,15 @@ test('OrderedReady: web-1 only after web-0 is Running and Ready; claims, identit
 
   // Scale down from the highest ordinal; claims stay (Retain).
   await client.patch(STATEFULSETS, 'web', { namespace: ns, type: 'merge', patch: { spec: { replicas: 1 } } });
-  await eventually('web-2 gone first', async () => {
-    const names = await podNames(ns, 'web');
-    for (const n of names) await markReady(ns, n);
-    if (names.includes('web-1') && !names.includes('web-2')) return true;
-    assert.ok(names.includes('web-2') || !names.includes('web-1'), `web-1 deleted before web-2: ${names.join(',')}`);
-    return undefined;
-  });
-  await eventually('web-1 gone', async () => {
+  await eventually('scaled down to web-0', async () => {
     const names = await podNames(ns, 'web');
     for (const n of names) await markReady(ns, n);
     return names.join(',') === 'web-0' ? true : undefined;
   });
+  // Highest ordinal first (the controller's events record the order).
+  const events = await client.list<KubeObject & { message?: string }>({ group: '', version: 'v1', resource: 'events' }, { namespace: ns });
+  const deletes = events.items.map((e) => e.message ?? '').filter((m) => m.startsWith('delete Pod'));
+  assert.deepEqual(deletes, ['delete Pod web-2 in StatefulSet web successful', 'delete Pod web-1 in StatefulSet web successful']);
   assert.ok(await get(PVCS, ns, 'data-web-2'), 'claim kept on scale-down');
 });
 

@@ -53,6 +53,12 @@ export interface ContainerdConfigOptions {
   streamServerAddress?: string;
   streamServerPort?: number;
   logLevel?: string;
+  /**
+   * Never give containers a lower oom_score_adj than containerd's own (as for rootless or
+   * restricted hosts): needed when the process lacks CAP_SYS_RESOURCE, or runc fails to set the
+   * sandbox's -998.
+   */
+  restrictOomScoreAdj?: boolean;
 }
 
 /** TOML basic string. */
@@ -88,6 +94,7 @@ export function renderContainerdConfig(o: ContainerdConfigOptions): string {
     `  stream_server_address = ${str(o.streamServerAddress ?? '127.0.0.1')}`,
     `  stream_server_port = ${str(String(o.streamServerPort ?? 0))}`,
     '  enable_selinux = false',
+    `  restrict_oom_score_adj = ${o.restrictOomScoreAdj ? 'true' : 'false'}`,
     '  max_container_log_line_size = 16384',
     '',
     `${cri}.containerd]`,

@@ -60,6 +60,16 @@ export function systemdIsInit(): boolean {
   }
 }
 
+/** CAP_SYS_RESOURCE (24) in this process's effective set: lowering oom_score_adj needs it. */
+export function hasSysResourceCapability(): boolean {
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m?.[1] !== undefined && (BigInt(`0x${m[1]}`) & (1n << 24n)) !== 0n;
+  } catch {
+    return true;
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -74,6 +84,19 @@ function cmdline(pid: number): string {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
   } catch {
     return '';
+  }
+}
+
+/** Resolves true when `p` settles within `ms`, false otherwise; the timer never holds the process open. */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -129,6 +152,7 @@ export async function writeContainerdFiles(opts: ContainerdOptions): Promise<Con
   writeFileSync(paths.config, renderContainerdConfig({
     paths, cniBinDir, sandboxImage: opts.sandboxImage ?? DEFAULT_SANDBOX_IMAGE,
     systemdCgroup: opts.systemdCgroup ?? systemdIsInit(), streamServerPort: await freeLoopbackPort(), logLevel: opts.logLevel,
+    restrictOomScoreAdj: !hasSysResourceCapability(),
   }));
   writeFileSync(`${paths.cniConfDir}/${CNI_CONFLIST_NAME}`, renderCniConflist({
     networkName: opts.networkName ?? DEFAULT_NETWORK_NAME, bridge: opts.bridge ?? DEFAULT_BRIDGE, podCidr: opts.podCidr,
@@ -182,10 +206,10 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
     stopping ??= (async () => {
       if (exitCode === undefined && alive(pid)) {
         process.kill(pid, 'SIGTERM');
-        const done = await Promise.race([exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+        const done = await within(exited, timeoutMs);
         if (!done && alive(pid)) {
           process.kill(pid, 'SIGKILL');
-          await Promise.race([exited, sleep(5_000)]);
+          await within(exited, 5_000);
         }
       }
       rmSync(paths.pidFile, { force: true });

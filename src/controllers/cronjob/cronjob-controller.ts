@@ -17,7 +17,7 @@ import type { CronJobStatus, ObjectReference } from '../../apimachinery/generate
 import { isValidTimeZone, parseCronSchedule } from '../../apimachinery/cron-schedule.js';
 import type { CronSchedule } from '../../apimachinery/cron-schedule.js';
 import type { GroupVersionResource, RestClient } from '../../client/rest-client.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../../client/rest-client.js';
+import { isAlreadyExists, isNotFound } from '../../client/rest-client.js';
 import type { Informer, SharedInformerFactory } from '../../client/informer.js';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, metaNamespaceKey } from '../../client/informer.js';
 import { createWorkQueue, runWorkers } from '../../client/work-queue.js';
@@ -88,16 +88,9 @@ export function startCronJobController(opts: CronJobControllerOptions): CronJobC
 
   async function writeStatus(cj: CronJobObject, status: CronJobStatus): Promise<CronJobObject> {
     if (jsonEqual(cj.status ?? {}, status)) return cj;
-    let target = cj;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await client.updateStatus<CronJobObject>(CRONJOBS, { ...deepCopy(target), status }, { signal });
-      } catch (err) {
-        if (!isConflict(err) || attempt >= 2) throw err;
-        target = await client.get<CronJobObject>(CRONJOBS, cj.metadata.name ?? '', { namespace: cj.metadata.namespace, signal });
-        if (target.metadata.uid !== cj.metadata.uid) throw err;
-      }
-    }
+    // A conflict means the cache was stale: the error requeues the key and the next sync
+    // recomputes from fresh state (never write a status computed from an old view).
+    return client.updateStatus<CronJobObject>(CRONJOBS, { ...deepCopy(cj), status }, { signal });
   }
 
   async function deleteJob(cj: CronJobObject, job: { name?: string; uid?: string }): Promise<boolean> {

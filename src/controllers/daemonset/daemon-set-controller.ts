@@ -20,7 +20,7 @@ import type { DaemonSetStatus } from '../../apimachinery/generated/types.js';
 import { labelSelectorFromObject, nothing } from '../../apimachinery/labels.js';
 import type { LabelSelector } from '../../apimachinery/labels.js';
 import type { GroupVersionResource, RestClient } from '../../client/rest-client.js';
-import { isConflict, isNotFound } from '../../client/rest-client.js';
+import { isNotFound } from '../../client/rest-client.js';
 import type { Informer, SharedInformerFactory } from '../../client/informer.js';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, metaNamespaceKey } from '../../client/informer.js';
 import { createExpectations } from '../../client/expectations.js';
@@ -253,17 +253,9 @@ export function startDaemonSetController(opts: DaemonSetControllerOptions): Daem
 
   async function writeStatus(ds: DaemonSetObject, status: DaemonSetStatus): Promise<void> {
     if (jsonEqual(ds.status ?? {}, status)) return;
-    let target = ds;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await client.updateStatus<DaemonSetObject>(DAEMONSETS, { ...deepCopy(target), status }, { signal });
-        return;
-      } catch (err) {
-        if (!isConflict(err) || attempt >= 2) throw err;
-        target = await client.get<DaemonSetObject>(DAEMONSETS, ds.metadata.name ?? '', { namespace: ds.metadata.namespace, signal });
-        if (target.metadata.uid !== ds.metadata.uid) throw err;
-      }
-    }
+    // A conflict means the cache was stale: the error requeues the key and the next sync
+    // recomputes from fresh state (never write a status computed from an old view).
+    await client.updateStatus<DaemonSetObject>(DAEMONSETS, { ...deepCopy(ds), status }, { signal });
   }
 
   async function sync(key: string): Promise<void> {

@@ -21,7 +21,7 @@ import type { EnvVar, JobCondition, JobStatus } from '../../apimachinery/generat
 import { labelSelectorFromObject, nothing } from '../../apimachinery/labels.js';
 import type { LabelSelector } from '../../apimachinery/labels.js';
 import type { GroupVersionResource, RestClient } from '../../client/rest-client.js';
-import { isConflict, isNotFound } from '../../client/rest-client.js';
+import { isNotFound } from '../../client/rest-client.js';
 import type { Informer, SharedInformerFactory } from '../../client/informer.js';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, metaNamespaceKey } from '../../client/informer.js';
 import { createExpectations } from '../../client/expectations.js';
@@ -200,16 +200,9 @@ export function startJobController(opts: JobControllerOptions): JobController {
 
   async function writeStatus(job: JobObject, status: JobStatus): Promise<JobObject> {
     if (jsonEqual(job.status ?? {}, status)) return job;
-    let target = job;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await client.updateStatus<JobObject>(JOBS, { ...deepCopy(target), status }, { signal });
-      } catch (err) {
-        if (!isConflict(err) || attempt >= 2) throw err;
-        target = await client.get<JobObject>(JOBS, job.metadata.name ?? '', { namespace: job.metadata.namespace, signal });
-        if (target.metadata.uid !== job.metadata.uid) throw err;
-      }
-    }
+    // A conflict means the cache was stale: the error requeues the key and the next sync
+    // recomputes from fresh state (never write a status computed from an old view).
+    return client.updateStatus<JobObject>(JOBS, { ...deepCopy(job), status }, { signal });
   }
 
   /** Removes the tracking finalizer; a pod already gone counts as removed. */

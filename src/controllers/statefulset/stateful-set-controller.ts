@@ -23,7 +23,7 @@ import type { StatefulSetStatus } from '../../apimachinery/generated/types.js';
 import { labelSelectorFromObject, nothing } from '../../apimachinery/labels.js';
 import type { LabelSelector } from '../../apimachinery/labels.js';
 import type { GroupVersionResource, RestClient } from '../../client/rest-client.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../../client/rest-client.js';
+import { isAlreadyExists, isNotFound } from '../../client/rest-client.js';
 import type { Informer, SharedInformerFactory } from '../../client/informer.js';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, metaNamespaceKey } from '../../client/informer.js';
 import { createWorkQueue, runWorkers } from '../../client/work-queue.js';
@@ -344,17 +344,9 @@ export function startStatefulSetController(opts: StatefulSetControllerOptions): 
   async function writeStatus(set: StatefulSetObject, status: StatefulSetStatus): Promise<void> {
     const cur = set.status ?? { replicas: 0 };
     if (jsonEqual(cur, status)) return;
-    let target = set;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await client.updateStatus<StatefulSetObject>(STATEFULSETS, { ...deepCopy(target), status }, { signal });
-        return;
-      } catch (err) {
-        if (!isConflict(err) || attempt >= 2) throw err;
-        target = await client.get<StatefulSetObject>(STATEFULSETS, set.metadata.name ?? '', { namespace: set.metadata.namespace, signal });
-        if (target.metadata.uid !== set.metadata.uid) throw err;
-      }
-    }
+    // A conflict means the cache was stale: the error requeues the key and the next sync
+    // recomputes from fresh state (never write a status computed from an old view).
+    await client.updateStatus<StatefulSetObject>(STATEFULSETS, { ...deepCopy(set), status }, { signal });
   }
 
   async function sync(key: string): Promise<void> {

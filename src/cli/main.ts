@@ -55,6 +55,8 @@ export function buildProgram(): Command {
     .addOption(opt('--simulated-nodes <n>', 'run N simulated nodes (real kubelet, simulated runtime) in this process', 'SIMULATED_NODES', '0'))
     .addOption(opt('--simulated-node-capacity <list>', 'capacity of each simulated node', 'SIMULATED_NODE_CAPACITY', 'cpu=32,memory=256Gi,pods=110'))
     .addOption(opt('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown and tainted (e.g. 40s)', 'NODE_MONITOR_GRACE_PERIOD', '40s'))
+    .addOption(opt('--controllers <list>', 'controllers to run, as kube-controller-manager: "*" for all, "*,-deployment" to leave one out, or names; "" for none', 'CONTROLLERS', '*'))
+    .addOption(new Option('--disable-scheduler', 'do not run the scheduler (env SKIFF_DISABLE_SCHEDULER)').default(boolEnv('DISABLE_SCHEDULER')))
     .addOption(opt('-v, --v <level>', 'log verbosity', 'V', '0'))
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const flags: ServerFlags = {
@@ -70,6 +72,8 @@ export function buildProgram(): Command {
         verbosity: Number(o.v ?? 0),
         simulatedNodes: Number(o.simulatedNodes ?? 0),
         simulatedNodeCapacity: o.simulatedNodeCapacity ? String(o.simulatedNodeCapacity) : undefined,
+        controllers: String(o.controllers ?? '*'),
+        disableScheduler: Boolean(o.disableScheduler),
         nodeMonitorGracePeriodMs: parseDurationMs(String(o.nodeMonitorGracePeriod ?? '40s'), '--node-monitor-grace-period'),
       };
       await runServer(flags);

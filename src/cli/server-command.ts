@@ -15,6 +15,7 @@ import { startControllerManager } from '../controller-manager/index.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { log } from './log.js';
 import { runSchedulerComponent } from '../scheduler/run.js';
+import { selectControllers } from '../controller-manager/select.js';
 import { runSimulatedNodesComponent } from '../kubelet/run.js';
 
 export interface ServerFlags {
@@ -31,6 +32,9 @@ export interface ServerFlags {
   /** Simulated nodes (real kubelet, simulated runtime) run in this process. */
   simulatedNodes?: number;
   simulatedNodeCapacity?: string;
+  /** kube-controller-manager style `--controllers` list (default `*`). */
+  controllers?: string;
+  disableScheduler?: boolean;
   /** Node lifecycle controller: heartbeat grace before a node is Unknown (default 40 s). */
   nodeMonitorGracePeriodMs?: number;
 }
@@ -74,8 +78,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   });
   const controllers = new AbortController();
   setMaxListeners(0, controllers.signal);
-  const controllerManager = startControllerManager({ kubeconfigPath, signal: controllers.signal, logger: log, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs });
-  const scheduler = runSchedulerComponent({ kubeconfigPath, signal: controllers.signal, logger: log });
+  const controllerManager = startControllerManager({
+    kubeconfigPath, signal: controllers.signal, logger: log, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs,
+    controllers: selectControllers(flags.controllers ?? '*'),
+  });
+  const scheduler = flags.disableScheduler ? { done: Promise.resolve() } : runSchedulerComponent({ kubeconfigPath, signal: controllers.signal, logger: log });
   const simulated = flags.simulatedNodes
     ? runSimulatedNodesComponent({ kubeconfigPath, count: flags.simulatedNodes, capacity: flags.simulatedNodeCapacity, signal: controllers.signal, logger: log })
     : undefined;

@@ -30,7 +30,7 @@ function rv(r: ApiResponse): number {
 }
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ args: ['--controllers', 'garbage-collector,namespace', '--disable-scheduler'] });
 });
 
 after(async () => {

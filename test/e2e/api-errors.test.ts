@@ -70,7 +70,7 @@ before(async () => {
   tokenDir = await mkdtemp(join(tmpdir(), 'skiff-e2e-tokens-'));
   const tokenFile = join(tokenDir, 'tokens.csv');
   await writeFile(tokenFile, `${TOKEN},e2e-admin,e2e-admin-uid,"system:masters,e2e"\n`);
-  server = await startServer({ args: ['--token-auth-file', tokenFile] });
+  server = await startServer({ args: ['--token-auth-file', tokenFile, '--controllers', 'garbage-collector,namespace', '--disable-scheduler'] });
 });
 
 after(async () => {

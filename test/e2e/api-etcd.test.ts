@@ -34,7 +34,7 @@ const NS = '/api/v1/namespaces/on-etcd';
 
 before(async () => {
   etcd = await startEtcd();
-  server = await startServer({ args: ['--datastore-endpoint', `etcd://${etcd.endpoint}`] });
+  server = await startServer({ args: ['--datastore-endpoint', `etcd://${etcd.endpoint}`, '--controllers', 'garbage-collector,namespace', '--disable-scheduler'] });
 });
 
 after(async () => {

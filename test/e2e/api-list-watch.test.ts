@@ -41,7 +41,7 @@ function evSummary(evs: WatchEventLine[]): [string, string][] {
 }
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ args: ['--controllers', 'garbage-collector,namespace', '--disable-scheduler'] });
 });
 
 after(async () => {

@@ -77,7 +77,7 @@ describe('kubectl apply, diff, patch, replace, edit, scale', () => {
   const cm = (name: string): Promise<JsonObject> => getJson(server, ['-n', NS, 'cm', name, '--show-managed-fields']);
 
   before(async () => {
-    server = await startServer();
+    server = await startServer({ args: ['--controllers', 'garbage-collector,namespace', '--disable-scheduler'] });
     await kubectlOk(server, ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }) });
   });
 

@@ -29,7 +29,7 @@ describe('kubectl core commands', () => {
   const ok = (args: string[], input?: string) => kubectlOk(server, ['-n', NS, ...args], { input });
 
   before(async () => {
-    server = await startServer();
+    server = await startServer({ args: ['--controllers', 'garbage-collector,namespace', '--disable-scheduler'] });
     const ns = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     assert.equal(await kubectlOk(server, ['create', '-f', '-'], { input: ns }), `namespace/${NS} created\n`);
   });

@@ -38,7 +38,7 @@ describe('kubectl: notes manifests, generators, discovery, whoami, watch', () =>
 
   before(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'skiff-kubectl-misc-'));
-    server = await startServer();
+    server = await startServer({ args: ['--controllers', 'garbage-collector,namespace', '--disable-scheduler'] });
   });
 
   after(async () => {
@@ -208,16 +208,22 @@ describe('kubectl: notes manifests, generators, discovery, whoami, watch', () =>
     });
 
     it('persistent volumes and claims', async () => {
-      const pv = parseTable(await kubectlOk(server, ['get', 'pv']));
+      // The PersistentVolume binder binds the claim to the static volume (both Bound).
+      let pv = parseTable(await kubectlOk(server, ['get', 'pv']));
+      let pvc = parseTable(await ok(['get', 'pvc']));
+      for (let i = 0; i < 100 && (rowOf(pv, 'task-pv-volume')?.STATUS !== 'Bound' || rowOf(pvc, 'task-pv-claim')?.STATUS !== 'Bound'); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        pv = parseTable(await kubectlOk(server, ['get', 'pv']));
+        pvc = parseTable(await ok(['get', 'pvc']));
+      }
       assert.deepEqual(pv.header, ['NAME', 'CAPACITY', 'ACCESS MODES', 'RECLAIM POLICY', 'STATUS', 'CLAIM', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'REASON', 'AGE']);
       assert.deepEqual({ ...rowOf(pv, 'task-pv-volume'), AGE: '' }, {
-        NAME: 'task-pv-volume', CAPACITY: '1Gi', 'ACCESS MODES': 'RWO', 'RECLAIM POLICY': 'Retain', STATUS: 'Pending',
-        CLAIM: '', STORAGECLASS: 'manual', VOLUMEATTRIBUTESCLASS: '<unset>', REASON: '', AGE: '',
+        NAME: 'task-pv-volume', CAPACITY: '1Gi', 'ACCESS MODES': 'RWO', 'RECLAIM POLICY': 'Retain', STATUS: 'Bound',
+        CLAIM: `${NS}/task-pv-claim`, STORAGECLASS: 'manual', VOLUMEATTRIBUTESCLASS: '<unset>', REASON: '', AGE: '',
       });
-      const pvc = parseTable(await ok(['get', 'pvc']));
       assert.deepEqual(pvc.header, ['NAME', 'STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'AGE']);
       assert.deepEqual({ ...rowOf(pvc, 'task-pv-claim'), AGE: '' }, {
-        NAME: 'task-pv-claim', STATUS: 'Pending', VOLUME: '', CAPACITY: '', 'ACCESS MODES': '', STORAGECLASS: 'manual', VOLUMEATTRIBUTESCLASS: '<unset>', AGE: '',
+        NAME: 'task-pv-claim', STATUS: 'Bound', VOLUME: 'task-pv-volume', CAPACITY: '1Gi', 'ACCESS MODES': 'RWO', STORAGECLASS: 'manual', VOLUMEATTRIBUTESCLASS: '<unset>', AGE: '',
       });
     });
   });

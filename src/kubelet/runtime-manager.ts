@@ -26,6 +26,11 @@ import {
   LABEL_POD_NAMESPACE, LABEL_POD_UID, isRuntimeNotFound,
 } from './runtime/runtime.js';
 
+import type { ImagePuller } from './runtime/cri/pull-policy.js';
+import { ImagePullError, IMAGE_PULL_BACK_OFF, ensureImage } from './runtime/cri/pull-policy.js';
+import type { PullPolicy } from './runtime/cri/pull-policy.js';
+import { linuxContainerResources } from './runtime/cri/resources.js';
+import type { WireLinuxContainerResources } from './runtime/cri/wire.js';
 import type { TimerQueue } from './timer-queue.js';
 import type { VolumeManager } from './volumes/volume-manager.js';
 
@@ -64,7 +69,20 @@ export interface RuntimeManagerOptions {
   volumes?: VolumeManager;
   /** Runs postStart / preStop hooks; without it hooks are skipped. */
   handlers?: HandlerRunner;
+  /**
+   * Applies each container's imagePullPolicy through this image service; default: the runtime
+   * itself when it has one (the CRI runtime), else images are taken as present (simulated).
+   */
+  images?: ImagePuller;
 }
+
+function isImagePuller(x: unknown): x is ImagePuller {
+  const o = x as Partial<ImagePuller> | undefined;
+  return typeof o?.imagePresent === 'function' && typeof o.pullImage === 'function';
+}
+
+/** A container config plus the Linux cgroup settings CRI runtimes take (others ignore them). */
+type ContainerConfigWithResources = ContainerConfig & { linux?: { resources?: WireLinuxContainerResources } };
 
 function containerRef(pod: Pod, container: Container, init: boolean): { kind: string; namespace?: string; name?: string; uid?: string; apiVersion: string; resourceVersion?: string; fieldPath: string } {
   return {
@@ -94,6 +112,9 @@ export function podGracePeriodSeconds(pod: Pod): number {
 
 export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManager {
   const { runtime, recorder, backoff, timers, probes } = opts;
+  const images = opts.images ?? (isImagePuller(runtime) ? runtime : undefined);
+  /** When each container's last image pull failed (the pull back-off runs from there). */
+  const pullFailedAt = new Map<string, number>();
 
   function sandboxConfig(pod: Pod, attempt: number): PodSandboxConfig {
     const meta = pod.metadata ?? {};
@@ -117,10 +138,11 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
     };
   }
 
-  function containerConfig(pod: Pod, c: Container, type: string, restartCount: number, env: EnvVarValue[], mounts: Mount[]): ContainerConfig {
+  function containerConfig(pod: Pod, c: Container, type: string, restartCount: number, env: EnvVarValue[], mounts: Mount[]): ContainerConfigWithResources {
     const meta = pod.metadata ?? {};
     const { command, args } = expandCommandAndArgs(c.command, c.args, env);
     return {
+      linux: { resources: linuxContainerResources(c.resources) },
       metadata: { name: c.name, attempt: restartCount },
       image: { image: c.image ?? '', userSpecifiedImage: c.image ?? '' },
       command, args, workingDir: c.workingDir ?? '',
@@ -236,7 +258,36 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
     }
     const restartCount = last ? last.restartCount + 1 : 0;
     const ref = containerRef(pod, c, type !== 'app');
-    recorder.event(ref, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`);
+    if (images) {
+      const image = c.image ?? '';
+      const pullKey = `pull_${backoffKey(pod, c)}`;
+      const now = timers.now();
+      const failedAt = pullFailedAt.get(pullKey);
+      if (failedAt !== undefined && backoff.isInBackOffSince(pullKey, failedAt)) {
+        reasons.set(c.name, { reason: IMAGE_PULL_BACK_OFF, message: `Back-off pulling image "${image}"` });
+        recorder.event(ref, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+        return backoff.until(pullKey, failedAt);
+      }
+      const policy = (c.imagePullPolicy ?? undefined) as PullPolicy | undefined;
+      try {
+        if (policy !== 'Never') recorder.event(ref, 'Normal', 'Pulling', `Pulling image "${image}"`);
+        const r = await ensureImage(images, image, policy);
+        if (r.pulled) recorder.event(ref, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${r.pullMs}ms`);
+        else recorder.event(ref, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+        backoff.reset(pullKey);
+        pullFailedAt.delete(pullKey);
+      } catch (err) {
+        if (!(err instanceof ImagePullError)) throw err;
+        recorder.event(ref, 'Warning', 'Failed', err.message);
+        recorder.event(ref, 'Warning', 'Failed', `Error: ${err.reason}`);
+        reasons.set(c.name, { reason: err.reason, message: err.message });
+        backoff.next(pullKey, now);
+        pullFailedAt.set(pullKey, now);
+        return backoff.until(pullKey, now);
+      }
+    } else {
+      recorder.event(ref, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`);
+    }
     const sbCfg = sandboxConfig(pod, rs.sandboxes[0]?.attempt ?? 0);
     let inputs: { env: EnvVarValue[]; mounts: Mount[] };
     try {

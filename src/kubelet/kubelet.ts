@@ -92,6 +92,8 @@ export interface KubeletOptions {
    * `createHandlerRunner({ runtime })`.
    */
   handlers?: HandlerRunner;
+  /** The port of this kubelet's HTTPS endpoint (logs), reported in `status.daemonEndpoints`; default 10250. */
+  kubeletPort?: number;
 }
 
 export interface Kubelet {
@@ -422,7 +424,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       runtimeName = version.runtimeName;
       identity = {
         name: nodeName, internalIP: opts.internalIP, podCIDR: opts.podCIDR, labels: opts.labels, annotations: opts.annotations,
-        taints: opts.taints, capacity: opts.capacity, allocatable: opts.allocatable,
+        taints: opts.taints, capacity: opts.capacity, allocatable: opts.allocatable, kubeletPort: opts.kubeletPort,
         nodeInfo: {
           architecture: goArch(), bootID: '', containerRuntimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,
           kernelVersion: '', kubeProxyVersion: '', kubeletVersion: KUBELET_VERSION, machineID: '', operatingSystem: 'linux',

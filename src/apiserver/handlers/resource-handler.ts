@@ -24,6 +24,7 @@ import { handleEviction } from './eviction.js';
 import type { UserInfo } from '../auth/authenticator.js';
 import type { TokenIssuer } from '../auth/service-account-token.js';
 import { handleTokenRequest } from './token-request.js';
+import { handlePodLog } from './pod-log.js';
 
 export interface HandlerContext {
   req: IncomingMessage;
@@ -349,6 +350,10 @@ async function handleSubresource(ctx: HandlerContext): Promise<void> {
       break;
     }
     case 'token': return handleTokenRequest(ctx);
+    case 'log': {
+      if (resource.resource === 'pods' && resource.group === '') return handlePodLog(ctx);
+      break;
+    }
     case 'finalize': {
       if (info.verb === 'update') return handleUpdate(ctx, 'finalize');
       break;

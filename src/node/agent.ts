@@ -1,0 +1,260 @@
+/**
+ * The node agent: one real node. Starts the private containerd under `<data-dir>/containerd`
+ * (unless a runtime endpoint is given), makes sure the busybox and pause images are there,
+ * registers the Node (host name, pod CIDR, real capacity, node info, addresses) and runs the same
+ * kubelet as every node with the CRI runtime, real probes and lifecycle hooks, volumes under
+ * `<data-dir>/kubelet`, and the kubelet's HTTPS endpoint for logs.
+ *
+ * `stop()` stops the kubelet, then containerd (by its pid); containers keep running in their
+ * shims and are adopted on the next start.
+ */
+import { existsSync, readFileSync, rmSync, statfsSync, mkdirSync } from 'node:fs';
+import { cpus, hostname, networkInterfaces, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '../client/index.js';
+import { clientFromKubeconfig } from '../client/rest-client.js';
+import { errorText, silentLogger } from '../client/logger.js';
+import { ensureBuiltinImages } from '../images/ensure.js';
+import { createEventSink } from '../kubelet/events.js';
+import type { Kubelet } from '../kubelet/kubelet.js';
+import { createKubelet } from '../kubelet/kubelet.js';
+import { createHandlerRunner } from '../kubelet/lifecycle/handlers.js';
+import { createPodSource } from '../kubelet/pod-source.js';
+import { createRealProber } from '../kubelet/prober/real-prober.js';
+import { createCriRuntime } from '../kubelet/runtime/cri/cri-runtime.js';
+import type { CriRuntime } from '../kubelet/runtime/cri/cri-runtime.js';
+import type { KubeletServer } from '../kubelet/server/kubelet-server.js';
+import { createKubeletServer } from '../kubelet/server/kubelet-server.js';
+import { createTimerQueue } from '../kubelet/timer-queue.js';
+import { DEFAULT_BRIDGE, DEFAULT_NETWORK_NAME, nodePodCidr } from './containerd/config.js';
+import type { Containerd } from './containerd/containerd.js';
+import { startContainerd } from './containerd/containerd.js';
+import { BUSYBOX_REQUIREMENT, MissingPackagesError, missingRequirements } from './containerd/prerequisites.js';
+
+export const DEFAULT_CLUSTER_CIDR = '10.42.0.0/16';
+export const DEFAULT_KUBELET_PORT = 10250;
+
+export interface AgentOptions {
+  /** Admin (or node) kubeconfig the kubelet talks to the API with. */
+  kubeconfigPath: string;
+  dataDir: string;
+  /** Default: the host name, lower-cased. */
+  nodeName?: string;
+  /** `--cluster-cidr`, a /16; this node takes its first /24. */
+  clusterCidr?: string;
+  /** This node's index in the cluster CIDR (the /24 it takes); default 0. */
+  nodeIndex?: number;
+  /** `unix:///…sock` of a running CRI runtime; when unset Skiff starts its own containerd. */
+  containerRuntimeEndpoint?: string;
+  /** The pod bridge (default `skiff0`) and CNI network name (default `skiff`). */
+  cniBridge?: string;
+  cniNetworkName?: string;
+  /** The kubelet's HTTPS endpoint; default 10250 on 127.0.0.1 (embedded agent). */
+  kubeletPort?: number;
+  kubeletBindAddress?: string;
+  /** The cluster CA, and the kubelet's serving certificate signed by it. */
+  tls: { caCertPem: string; certPem: string; keyPem: string };
+  clusterDns?: string;
+  clusterDomain?: string;
+  logger?: Logger;
+}
+
+export interface Agent {
+  readonly nodeName: string;
+  readonly podCidr: string;
+  readonly kubeletPort: number;
+  /** The private containerd, when Skiff started one. */
+  readonly containerd?: Containerd;
+  /** Stops the kubelet, its endpoint, then containerd. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** `PRETTY_NAME` of /etc/os-release (as the kubelet's osImage). */
+export function osImage(text?: string): string {
+  let src = text;
+  if (src === undefined) {
+    try {
+      src = readFileSync('/etc/os-release', 'utf8');
+    } catch {
+      return 'Unknown';
+    }
+  }
+  const m = /^PRETTY_NAME=(.*)$/m.exec(src);
+  if (!m?.[1]) return 'Unknown';
+  return m[1].trim().replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+}
+
+function readTrim(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** The interface of the IPv4 default route (from /proc/net/route). */
+function defaultRouteInterface(): string | undefined {
+  const text = readTrim('/proc/net/route');
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === '00000000' && f[7] === '00000000') return f[0];
+  }
+  return undefined;
+}
+
+/** The node's InternalIP: the default route's interface address, else the first external IPv4, else loopback. */
+export function nodeInternalIp(exclude: readonly string[] = []): string {
+  const ifaces = networkInterfaces();
+  const v4 = (name: string): string | undefined => ifaces[name]?.find((a) => a.family === 'IPv4' && !a.internal)?.address;
+  const route = defaultRouteInterface();
+  const viaRoute = route ? v4(route) : undefined;
+  if (viaRoute) return viaRoute;
+  for (const name of Object.keys(ifaces)) {
+    if (exclude.includes(name) || /^(veth|cni|skiff|docker|br-)/.test(name)) continue;
+    const a = v4(name);
+    if (a) return a;
+  }
+  return '127.0.0.1';
+}
+
+/** Capacity as the kubelet reports it: CPUs, memory and the data dir's file system; 110 pods. */
+export function nodeCapacity(dataDir: string): { capacity: Record<string, string>; allocatable: Record<string, string> } {
+  const memKi = Math.floor(totalmem() / 1024);
+  let storageKi = 0;
+  try {
+    const s = statfsSync(dataDir);
+    storageKi = Math.floor((Number(s.blocks) * Number(s.bsize)) / 1024);
+  } catch {
+    storageKi = 0;
+  }
+  const capacity = {
+    cpu: String(cpus().length), memory: `${memKi}Ki`, 'ephemeral-storage': `${storageKi}Ki`, pods: '110', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0',
+  };
+  // Upstream's default hard eviction thresholds: memory.available<100Mi, nodefs.available<10%.
+  const allocatable = {
+    ...capacity, memory: `${Math.max(0, memKi - 100 * 1024)}Ki`, 'ephemeral-storage': String(Math.floor(storageKi * 1024 * 0.9)),
+  };
+  return { capacity, allocatable };
+}
+
+/**
+ * The runtime, with pod log directories removed when their sandbox is (upstream's kubelet removes
+ * a pod's logs with the pod).
+ */
+function withLogCleanup(runtime: CriRuntime): CriRuntime {
+  const remove = runtime.removePodSandbox.bind(runtime);
+  runtime.removePodSandbox = async (id: string): Promise<void> => {
+    let dir = '';
+    try {
+      const { status } = await runtime.podSandboxStatus(id);
+      const m = status.metadata;
+      if (m.namespace && m.name && m.uid) dir = `/var/log/pods/${m.namespace}_${m.name}_${m.uid}`;
+    } catch {
+      dir = '';
+    }
+    await remove(id);
+    if (dir && existsSync(dir)) {
+      const others = await runtime.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': dir.slice(dir.lastIndexOf('_') + 1) } });
+      if (others.length === 0) rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  return runtime;
+}
+
+export async function startAgent(opts: AgentOptions): Promise<Agent> {
+  const logger = opts.logger ?? silentLogger;
+  const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
+  const podCidr = nodePodCidr(opts.clusterCidr ?? DEFAULT_CLUSTER_CIDR, opts.nodeIndex ?? 0);
+  const bridge = opts.cniBridge ?? DEFAULT_BRIDGE;
+  let containerd: Containerd | undefined;
+  let runtime: CriRuntime | undefined;
+  let server: KubeletServer | undefined;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const undo = async (): Promise<void> => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        logger.error({ err: errorText(err) }, 'agent shutdown step failed');
+      }
+    }
+  };
+  try {
+    let endpoint = opts.containerRuntimeEndpoint;
+    if (!endpoint) {
+      containerd = await startContainerd({
+        dataDir: opts.dataDir, podCidr, bridge, networkName: opts.cniNetworkName ?? DEFAULT_NETWORK_NAME,
+      });
+      const c = containerd;
+      cleanups.push(() => c.stop());
+      logger.info({ pid: c.pid, socket: c.socket }, 'containerd started');
+      endpoint = c.endpoint;
+    }
+    const socket = endpoint.replace(/^unix:\/\//, '');
+    try {
+      const r = await ensureBuiltinImages(socket);
+      if (r.imported.length) logger.info({ images: r.imported }, 'built-in images imported');
+    } catch (err) {
+      const missing = missingRequirements([BUSYBOX_REQUIREMENT]);
+      if (missing.length) throw new MissingPackagesError(missing);
+      throw err;
+    }
+    runtime = withLogCleanup(createCriRuntime({ endpoint, eventPollMs: 500 }));
+    const rt = runtime;
+    cleanups.push(() => rt.close());
+
+    const port = opts.kubeletPort ?? DEFAULT_KUBELET_PORT;
+    server = createKubeletServer({ runtime: rt, tls: opts.tls });
+    const boundPort = await server.listen(port, opts.kubeletBindAddress ?? '127.0.0.1');
+    const srv = server;
+    cleanups.push(() => srv.close());
+
+    const client = clientFromKubeconfig(opts.kubeconfigPath, { userAgent: `skiff-kubelet/${nodeName}` });
+    cleanups.push(() => client.close());
+    const timers = createTimerQueue({ onError: (err) => logger.error({ err: errorText(err) }, 'kubelet timer failed') });
+    cleanups.push(() => timers.close());
+    const events = createEventSink(client, { logger });
+    cleanups.push(() => events.flush().catch(() => undefined));
+    const pods = createPodSource(client, { nodeName, logger });
+    cleanups.push(() => pods.stop());
+
+    const rootDir = join(opts.dataDir, 'kubelet');
+    mkdirSync(rootDir, { recursive: true, mode: 0o700 });
+    const { capacity, allocatable } = nodeCapacity(opts.dataDir);
+    const machineId = readTrim('/etc/machine-id');
+    const kubelet: Kubelet = createKubelet({
+      client, nodeName, runtime: rt, timers, pods, recorder: events.recorderFor(nodeName),
+      prober: createRealProber({ runtime: rt }), handlers: createHandlerRunner({ runtime: rt }),
+      internalIP: nodeInternalIp([bridge]), podCIDR: podCidr, capacity, allocatable, rootDir, kubeletPort: boundPort,
+      clusterDns: opts.clusterDns, clusterDomain: opts.clusterDomain, logger,
+      nodeInfo: {
+        kernelVersion: release(), osImage: osImage(), machineID: machineId, bootID: readTrim('/proc/sys/kernel/random/boot_id'),
+        systemUUID: readTrim('/sys/class/dmi/id/product_uuid') || machineId,
+      },
+    });
+    cleanups.push(() => kubelet.stop());
+    pods.start();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await kubelet.start();
+        break;
+      } catch (err) {
+        if (attempt >= 10) throw err;
+        logger.info({ node: nodeName, err: errorText(err) }, 'node registration failed; retrying');
+        await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+      }
+    }
+    logger.info({ node: nodeName, podCidr, kubeletPort: boundPort }, 'node agent ready');
+    let stopping: Promise<void> | undefined;
+    return {
+      nodeName, podCidr, kubeletPort: boundPort, containerd,
+      stop() {
+        stopping ??= undo();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}

@@ -2,13 +2,15 @@
  * `npm run bench`: API server and storage benchmarks, each figure beside a baseline measured in
  * the same run (bare Node, raw SQLite / etcd writes, store-level lists).
  *
- *   node --import tsx bench/run.ts [--quick] [--only sqlite|etcd|scheduling] [--objects N] [--runs N] [--warmup N]
- *                                  [--nodes N] [--pods N]
+ *   node --import tsx bench/run.ts [--quick] [--only sqlite|etcd|scheduling|workloads] [--objects N] [--runs N] [--warmup N]
+ *                                  [--nodes N] [--pods N] [--replicas N] [--workload-nodes N]
  *
  * --objects: ConfigMaps to create and list (10,000; 1,000 with --quick); --runs: cold starts
  * (5); --warmup: unmeasured creates in a namespace of their own before the measured ones (500).
  * --nodes / --pods: SchedulingBasic (bench/scheduling-bench.ts) size, 5,000 nodes and 10,000 pods
  * (500 / 1,000 with --quick); `--only scheduling` runs that alone, `--only sqlite|etcd` skips it.
+ * --replicas / --workload-nodes: the workload benchmark (bench/workloads-bench.ts), a Deployment of
+ * 1,000 replicas on 100 simulated nodes (100 / 10 with --quick); `--only workloads` runs it alone.
  *
  * Prints a table, then the JSON document it also writes to `.bench/results-<timestamp>.json`.
  * Every process and temp dir it starts is removed again, also on failure or Ctrl-C.
@@ -29,12 +31,15 @@ import type { Metric } from './report.js';
 import { measureStoreBaseline } from './store-baseline.js';
 import { benchStore } from './store-bench.js';
 import { benchScheduling, schedulingMetrics } from './scheduling-bench.js';
+import { benchWorkloads, workloadsMetrics } from './workloads-bench.js';
 import type { Backend, StoreBaseline } from './store-baseline.js';
 import { median, min, round, sleep } from './stats.js';
 
 interface Options {
   quick: boolean;
-  only?: Backend | 'scheduling';
+  only?: Backend | 'scheduling' | 'workloads';
+  replicas: number;
+  workloadNodes: number;
   objects: number;
   nodes: number;
   pods: number;
@@ -46,8 +51,10 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, objects: 10_000, nodes: 5000, pods: 10_000, watchObjects: 1000, runs: 5, concurrency: 16, idleMs: 5000, warmup: 500 };
+  const o: Options = { quick: false, objects: 10_000, nodes: 5000, pods: 10_000, watchObjects: 1000, runs: 5, concurrency: 16, idleMs: 5000, warmup: 500, replicas: 1000, workloadNodes: 100 };
   let objectsSet = false;
+  let replicasSet = false;
+  let workloadNodesSet = false;
   let nodesSet = false;
   let podsSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -60,21 +67,26 @@ function parseArgs(argv: string[]): Options {
     if (a === '--quick') o.quick = true;
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = val();
-      if (v !== 'sqlite' && v !== 'etcd' && v !== 'scheduling') throw new Error(`--only takes sqlite, etcd or scheduling, not ${v}`);
+      if (v !== 'sqlite' && v !== 'etcd' && v !== 'scheduling' && v !== 'workloads') throw new Error(`--only takes sqlite, etcd, scheduling or workloads, not ${v}`);
       o.only = v;
     } else if (a === '--objects' || a.startsWith('--objects=')) { o.objects = Number(val()); objectsSet = true; }
     else if (a === '--nodes' || a.startsWith('--nodes=')) { o.nodes = Number(val()); nodesSet = true; }
     else if (a === '--pods' || a.startsWith('--pods=')) { o.pods = Number(val()); podsSet = true; }
+    else if (a === '--replicas' || a.startsWith('--replicas=')) { o.replicas = Number(val()); replicasSet = true; }
+    else if (a === '--workload-nodes' || a.startsWith('--workload-nodes=')) { o.workloadNodes = Number(val()); workloadNodesSet = true; }
     else if (a === '--runs' || a.startsWith('--runs=')) o.runs = Number(val());
     else if (a === '--warmup' || a.startsWith('--warmup=')) o.warmup = Number(val());
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--only sqlite|etcd|scheduling] [--objects N] [--runs N] [--warmup N] [--nodes N] [--pods N]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--only sqlite|etcd|scheduling|workloads] [--objects N] [--runs N] [--warmup N] [--nodes N] [--pods N] [--replicas N] [--workload-nodes N]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   if (o.quick && !objectsSet) o.objects = 1000;
   if (o.quick && !nodesSet) o.nodes = 500;
   if (o.quick && !podsSet) o.pods = 1000;
+  if (o.quick && !replicasSet) o.replicas = 100;
+  if (o.quick && !workloadNodesSet) o.workloadNodes = 10;
+  if (!(o.replicas > 0) || !(o.workloadNodes > 0)) throw new Error('--replicas and --workload-nodes must be positive');
   if (!(o.nodes > 0) || !(o.pods > 0)) throw new Error('--nodes and --pods must be positive');
   if (o.quick) o.watchObjects = 300;
   if (!(o.objects > 0) || !(o.runs > 0)) throw new Error('--objects and --runs must be positive');
@@ -272,7 +284,7 @@ async function main(): Promise<number> {
   const errors: Record<string, string> = {};
   const backends: Partial<Record<Backend, BackendResult>> = {};
 
-  if (o.only !== 'scheduling') try {
+  if (o.only !== 'scheduling' && o.only !== 'workloads') try {
     const s = await benchStartup(o);
     doc.startup = s;
     metrics.push(...startupMetrics(s));
@@ -302,6 +314,16 @@ async function main(): Promise<number> {
     } catch (err) {
       errors.scheduling = errorText(err);
       log(`scheduling benchmark failed: ${errors.scheduling}`);
+    }
+  }
+  if (!o.only || o.only === 'workloads') {
+    try {
+      const r = await benchWorkloads({ quick: o.quick, nodes: o.workloadNodes, replicas: o.replicas, concurrency: o.concurrency, capacity: 'cpu=32,memory=256Gi,pods=110', log });
+      doc.workloads = r;
+      metrics.push(...workloadsMetrics(r));
+    } catch (err) {
+      errors.workloads = errorText(err);
+      log(`workloads benchmark failed: ${errors.workloads}`);
     }
   }
   doc.metrics = metrics;

@@ -270,8 +270,7 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
       }
       const policy = (c.imagePullPolicy ?? undefined) as PullPolicy | undefined;
       try {
-        if (policy !== 'Never') recorder.event(ref, 'Normal', 'Pulling', `Pulling image "${image}"`);
-        const r = await ensureImage(images, image, policy);
+        const r = await ensureImage(images, image, policy, () => recorder.event(ref, 'Normal', 'Pulling', `Pulling image "${image}"`));
         if (r.pulled) recorder.event(ref, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${r.pullMs}ms`);
         else recorder.event(ref, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
         backoff.reset(pullKey);

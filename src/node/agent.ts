@@ -26,6 +26,8 @@ import type { CriRuntime } from '../kubelet/runtime/cri/cri-runtime.js';
 import type { KubeletServer } from '../kubelet/server/kubelet-server.js';
 import { createKubeletServer } from '../kubelet/server/kubelet-server.js';
 import { createTimerQueue } from '../kubelet/timer-queue.js';
+import type { ContainerEventListener } from '../kubelet/runtime/runtime.js';
+import { LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from '../kubelet/runtime/runtime.js';
 import { DEFAULT_BRIDGE, DEFAULT_NETWORK_NAME, nodePodCidr } from './containerd/config.js';
 import type { Containerd } from './containerd/containerd.js';
 import { startContainerd } from './containerd/containerd.js';
@@ -154,10 +156,48 @@ function withLogCleanup(runtime: CriRuntime): CriRuntime {
     }
     await remove(id);
     if (dir && existsSync(dir)) {
-      const others = await runtime.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': dir.slice(dir.lastIndexOf('_') + 1) } });
+      const others = await runtime.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: dir.slice(dir.lastIndexOf('_') + 1) } });
       if (others.length === 0) rmSync(dir, { recursive: true, force: true });
     }
   };
+  return runtime;
+}
+
+/**
+ * The runtime, with every container event naming its pod: containerd 1.6 has no event stream, and
+ * events polled from the container list carry only the container id, so the pod (from the
+ * container's labels) is looked up and remembered, and the kubelet's pod worker wakes at once.
+ */
+function withPodEvents(runtime: CriRuntime): CriRuntime {
+  const subscribe = runtime.getContainerEvents.bind(runtime);
+  const podOf = new Map<string, { uid: string; name: string; namespace: string }>();
+  runtime.getContainerEvents = (listener: ContainerEventListener): (() => void) => subscribe((e) => {
+    if (e.podSandboxStatus) {
+      listener(e);
+      return;
+    }
+    void (async () => {
+      let pod = podOf.get(e.containerId);
+      if (!pod) {
+        try {
+          const { labels } = (await runtime.containerStatus(e.containerId)).status;
+          pod = { uid: labels[LABEL_POD_UID] ?? '', name: labels[LABEL_POD_NAME] ?? '', namespace: labels[LABEL_POD_NAMESPACE] ?? '' };
+          if (pod.uid) podOf.set(e.containerId, pod);
+        } catch {
+          return;
+        }
+      }
+      if (e.containerEventType === 'CONTAINER_DELETED_EVENT') podOf.delete(e.containerId);
+      if (!pod.uid) return;
+      listener({
+        ...e,
+        podSandboxStatus: {
+          id: '', metadata: { name: pod.name, uid: pod.uid, namespace: pod.namespace, attempt: 0 }, state: 'SANDBOX_READY', createdAt: 0,
+          labels: {}, annotations: {}, runtimeHandler: '',
+        },
+      });
+    })();
+  });
   return runtime;
 }
 
@@ -199,7 +239,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       if (missing.length) throw new MissingPackagesError(missing);
       throw err;
     }
-    runtime = withLogCleanup(createCriRuntime({ endpoint, eventPollMs: 500 }));
+    runtime = withPodEvents(withLogCleanup(createCriRuntime({ endpoint, eventPollMs: 250 })));
     const rt = runtime;
     cleanups.push(() => rt.close());
 

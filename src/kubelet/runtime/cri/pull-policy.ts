@@ -65,7 +65,7 @@ export function validImageName(image: string): boolean {
 }
 
 /** Applies the pull policy: returns the image ref, pulling when the policy says so. */
-export async function ensureImage(puller: ImagePuller, image: string, policy: PullPolicy = defaultPullPolicy(image)): Promise<EnsureImageResult> {
+export async function ensureImage(puller: ImagePuller, image: string, policy: PullPolicy = defaultPullPolicy(image), onPull?: () => void): Promise<EnsureImageResult> {
   if (!validImageName(image)) throw new ImagePullError(INVALID_IMAGE_NAME, `Failed to apply default image tag "${image}": couldn't parse image name "${image}": invalid reference format`);
   const present = await puller.imagePresent(image);
   if (!shouldPullImage(policy, present !== undefined)) {
@@ -73,6 +73,7 @@ export async function ensureImage(puller: ImagePuller, image: string, policy: Pu
     throw new ImagePullError(ERR_IMAGE_NEVER_PULL, `Container image "${image}" is not present with pull policy of Never`);
   }
   const started = Date.now();
+  onPull?.();
   try {
     const imageRef = await puller.pullImage(image);
     return { imageRef, pulled: true, pullMs: Date.now() - started };

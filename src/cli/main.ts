@@ -57,6 +57,11 @@ export function buildProgram(): Command {
     .addOption(opt('--node-monitor-grace-period <duration>', 'how long a node may miss heartbeats before it is marked Unknown and tainted (e.g. 40s)', 'NODE_MONITOR_GRACE_PERIOD', '40s'))
     .addOption(opt('--controllers <list>', 'controllers to run, as kube-controller-manager: "*" for all, "*,-deployment" to leave one out, or names; "" for none', 'CONTROLLERS', '*'))
     .addOption(new Option('--disable-scheduler', 'do not run the scheduler (env SKIFF_DISABLE_SCHEDULER)').default(boolEnv('DISABLE_SCHEDULER')))
+    .addOption(opt('--node-name <name>', 'name of the embedded node (default the host name)', 'NODE_NAME'))
+    .addOption(opt('--cluster-cidr <cidr>', 'pod IP range, a /16 (each node takes a /24)', 'CLUSTER_CIDR', '10.42.0.0/16'))
+    .addOption(opt('--container-runtime-endpoint <endpoint>', 'CRI socket of a running containerd (default: start a private one under <data-dir>/containerd)', 'CONTAINER_RUNTIME_ENDPOINT'))
+    .addOption(opt('--kubelet-port <port>', 'port of the embedded kubelet\'s HTTPS endpoint (logs), on loopback', 'KUBELET_PORT', '10250'))
+    .addOption(opt('--cni-bridge <name>', 'Linux bridge for pods', 'CNI_BRIDGE', 'skiff0').hideHelp())
     .addOption(opt('-v, --v <level>', 'log verbosity', 'V', '0'))
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const flags: ServerFlags = {
@@ -75,6 +80,11 @@ export function buildProgram(): Command {
         controllers: String(o.controllers ?? '*'),
         disableScheduler: Boolean(o.disableScheduler),
         nodeMonitorGracePeriodMs: parseDurationMs(String(o.nodeMonitorGracePeriod ?? '40s'), '--node-monitor-grace-period'),
+        nodeName: o.nodeName ? String(o.nodeName) : undefined,
+        clusterCidr: String(o.clusterCidr ?? '10.42.0.0/16'),
+        containerRuntimeEndpoint: o.containerRuntimeEndpoint ? String(o.containerRuntimeEndpoint) : undefined,
+        cniBridge: o.cniBridge ? String(o.cniBridge) : undefined,
+        kubeletPort: Number(o.kubeletPort ?? 10250),
       };
       await runServer(flags);
     });

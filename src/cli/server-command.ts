@@ -17,6 +17,11 @@ import { log } from './log.js';
 import { runSchedulerComponent } from '../scheduler/run.js';
 import { selectControllers } from '../controller-manager/select.js';
 import { runSimulatedNodesComponent } from '../kubelet/run.js';
+import { setKubeletClientCredentials } from '../apiserver/handlers/pod-log.js';
+import type { Agent } from '../node/agent.js';
+import { DEFAULT_CLUSTER_CIDR, DEFAULT_KUBELET_PORT, nodeInternalIp, startAgent } from '../node/agent.js';
+import { CONTAINERD_REQUIREMENTS, checkRequirements, cniRequirements } from '../node/containerd/prerequisites.js';
+import { DEFAULT_BRIDGE, DEFAULT_CNI_BIN_DIR } from '../node/containerd/config.js';
 
 export interface ServerFlags {
   dataDir: string;
@@ -37,6 +42,20 @@ export interface ServerFlags {
   disableScheduler?: boolean;
   /** Node lifecycle controller: heartbeat grace before a node is Unknown (default 40 s). */
   nodeMonitorGracePeriodMs?: number;
+  /** Embedded agent: node name (default the host name), pod CIDR (/16), CRI endpoint, pod bridge, kubelet port. */
+  nodeName?: string;
+  clusterCidr?: string;
+  containerRuntimeEndpoint?: string;
+  cniBridge?: string;
+  kubeletPort?: number;
+}
+
+/** The 10th address of the service CIDR (`10.43.0.10`), as k3s's cluster DNS. */
+function clusterDnsIp(serviceCidr: string): string {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\//.exec(serviceCidr);
+  if (!m) return '10.43.0.10';
+  const n = ((Number(m[1]) << 24) >>> 0) + (Number(m[2]) << 16) + (Number(m[3]) << 8) + Number(m[4]) + 10;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
 function hostAddresses(): string[] {
@@ -51,6 +70,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const started = performance.now();
   log.level = flags.verbosity >= 4 ? 4 : flags.verbosity >= 1 ? 2 : 1;
   mkdirSync(flags.dataDir, { recursive: true, mode: 0o700 });
+  if (!flags.disableAgent && !flags.containerRuntimeEndpoint) {
+    // Fail before anything starts: a real node needs root and containerd, runc and the CNI plugins.
+    if (process.getuid?.() !== 0) throw new Error('the embedded agent needs root (containerd, runc and the CNI bridge); run as root or pass --disable-agent');
+    checkRequirements([...CONTAINERD_REQUIREMENTS, ...cniRequirements(DEFAULT_CNI_BIN_DIR)]);
+  }
   const serviceIp = firstServiceIp(flags.serviceCidr);
   const pki = await ensurePki({ dir: flags.dataDir, hostnames: [hostname()], ips: [serviceIp] });
   const store = await openStore(flags.datastoreEndpoint, flags.dataDir);
@@ -86,21 +110,42 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const simulated = flags.simulatedNodes
     ? runSimulatedNodesComponent({ kubeconfigPath, count: flags.simulatedNodes, capacity: flags.simulatedNodeCapacity, signal: controllers.signal, logger: log })
     : undefined;
+  setKubeletClientCredentials({ caCertPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem });
+  let agent: Agent | undefined;
+  let agentStarting: Promise<void> | undefined;
+  if (!flags.disableAgent) {
+    const nodeName = (flags.nodeName ?? hostname()).toLowerCase();
+    const serving = await pki.signServingCert(nodeName, { dnsNames: [nodeName, 'localhost'], ips: ['127.0.0.1', nodeInternalIp([flags.cniBridge ?? DEFAULT_BRIDGE])] });
+    agentStarting = startAgent({
+      kubeconfigPath, dataDir: flags.dataDir, nodeName, clusterCidr: flags.clusterCidr ?? DEFAULT_CLUSTER_CIDR,
+      containerRuntimeEndpoint: flags.containerRuntimeEndpoint, cniBridge: flags.cniBridge, kubeletPort: flags.kubeletPort ?? DEFAULT_KUBELET_PORT,
+      tls: { caCertPem: pki.caCertPem, certPem: serving.certPem, keyPem: serving.keyPem }, clusterDns: clusterDnsIp(flags.serviceCidr), logger: log,
+    }).then((a) => {
+      agent = a;
+    }, (err: unknown) => {
+      log.error({ err: err instanceof Error ? err.message : String(err) }, 'node agent failed to start');
+      process.stderr.write(`skiff: node agent: ${err instanceof Error ? err.message : String(err)}\n`);
+      void stop('agent failure', 1);
+    });
+  }
   api.markReady();
   log.info({ port, dataDir: flags.dataDir, kubeconfig: kubeconfigPath, startupMs: Math.round(performance.now() - started) }, 'skiff server ready');
   process.stderr.write(`skiff server listening on https://${flags.bindAddress}:${port}; kubeconfig ${kubeconfigPath}\n`);
 
   let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
+  const stop = async (signal: string, code = 0): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     compactor.stop();
     controllers.abort();
     await Promise.race([Promise.all([controllerManager.done, scheduler.done, simulated?.done]), new Promise((r) => setTimeout(r, 2000))]);
+    // The kubelet first, then containerd (by pid); containers keep running in their shims.
+    await agentStarting;
+    await agent?.stop();
     await api.close();
     await store.close();
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -35,6 +35,8 @@ export interface StartServerOptions {
   port?: number;
   /** How long to wait for `/readyz`; default 60s or $SKIFF_TEST_START_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** Run the embedded node agent (real containerd) instead of passing `--disable-agent`. */
+  agent?: boolean;
 }
 
 export interface TestServer {
@@ -137,7 +139,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     String(port),
     '--bind-address',
     '127.0.0.1',
-    '--disable-agent',
+    ...(opts.agent ? [] : ['--disable-agent']),
     ...(opts.args ?? []),
   ];
 

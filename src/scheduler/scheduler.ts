@@ -56,7 +56,7 @@ export interface SchedulerOptions {
   schedulerName?: string;
   profile?: ProfileEntry[];
   percentageOfNodesToScore?: number;
-  /** Bindings and event writes in flight at once (default 32). */
+  /** Bindings in flight at once (default 64; events have 16 of their own). */
   maxConcurrentWrites?: number;
   /** Back-off for the queue (tests shorten it). */
   initialBackoffMs?: number;
@@ -128,7 +128,9 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
   const scInf = factory.informerFor(STORAGE_CLASSES);
 
   const cache = new SchedulerCache();
-  const writes = createWriteLimiter(opts.maxConcurrentWrites ?? 32);
+  const writes = createWriteLimiter(opts.maxConcurrentWrites ?? 64);
+  // Events wait in a queue of their own, so they never hold up a binding.
+  const eventWrites = createWriteLimiter(16);
 
   const api: SchedulerApi = {
     async bindPod(pod, nodeName) {
@@ -236,11 +238,11 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     try {
       if (prev && prev.message === message) {
         prev.count++;
-        await writes.run(() => client.patch(EVENTS, prev.name, { namespace: ns, type: 'merge', patch: { count: prev.count, lastTimestamp: now } }));
+        await eventWrites.run(() => client.patch(EVENTS, prev.name, { namespace: ns, type: 'merge', patch: { count: prev.count, lastTimestamp: now } }));
         return;
       }
       const name = `${podName}.${(Date.now() * 1e6 + Math.floor(Math.random() * 1e6)).toString(16)}`;
-      await writes.run(() => client.create(EVENTS, {
+      await eventWrites.run(() => client.create(EVENTS, {
         apiVersion: 'v1',
         kind: 'Event',
         metadata: { name, namespace: ns },

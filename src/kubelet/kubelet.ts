@@ -76,6 +76,8 @@ export interface KubeletOptions {
    * running): a simulated node "losing its heartbeat" (`sim.skiff.io/heartbeat: stopped`).
    */
   heartbeatStopped?: () => boolean;
+  /** The Ready condition status the API currently holds for this node (from a shared Node watch). */
+  apiReadyStatus?: () => string | undefined;
   clusterDns?: string;
   clusterDomain?: string;
   logger?: Logger;
@@ -355,7 +357,10 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     const now = timers.now();
     const next = nodeStatus(identity, health(), lastStatus?.conditions, rfc3339(now));
     const due = now - lastReportAt >= statusReportMs;
-    if (!due && !nodeStatusChanged(lastStatus, next)) return;
+    const ourReady = next.conditions?.find((c) => c.type === 'Ready')?.status;
+    const apiReady = opts.apiReadyStatus?.();
+    const apiDisagrees = apiReady !== undefined && ourReady !== undefined && apiReady !== ourReady;
+    if (!due && !apiDisagrees && !nodeStatusChanged(lastStatus, next)) return;
     const wasReady = lastStatus?.conditions?.find((c: NodeCondition) => c.type === 'Ready')?.status === 'True';
     await writeNodeStatus(next);
     lastReportAt = now;

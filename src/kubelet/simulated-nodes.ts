@@ -113,11 +113,17 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
   const source = createPodSource(opts.client, { logger });
   // One watch of the simulated Nodes for the heartbeat annotation.
   const heartbeatStopped = new Set<string>();
+  // The API's view of each node's Ready condition: a kubelet re-posts at once when the node
+  // lifecycle controller marked it Unknown while it was only late (as upstream reads the Node first).
+  const apiReady = new Map<string, string>();
   const nodeInformer = createInformer(opts.client, NODES_GVR, { labelSelector: 'node.skiff.io/simulated=true', logger });
   const noteHeartbeat = (o: KubeObject): void => {
     const name = o.metadata.name ?? '';
     if (o.metadata.annotations?.[HEARTBEAT_ANNOTATION] === 'stopped') heartbeatStopped.add(name);
     else heartbeatStopped.delete(name);
+    const conditions = (o.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? [];
+    const ready = conditions.find((c) => c.type === 'Ready')?.status;
+    if (ready) apiReady.set(name, ready);
   };
   nodeInformer.addEventHandler({ onAdd: noteHeartbeat, onUpdate: (_old, o) => noteHeartbeat(o) });
   const kubelets: Kubelet[] = [];
@@ -137,6 +143,7 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
       backoffInitialMs: opts.backoffInitialMs, backoffMaxMs: opts.backoffMaxMs, leaseRenewIntervalMs: opts.leaseRenewIntervalMs,
       nodeStatusUpdateFrequencyMs: opts.nodeStatusUpdateFrequencyMs, podResyncMs: opts.podResyncMs ?? 0, logger,
       heartbeatStopped: () => heartbeatStopped.has(name),
+      apiReadyStatus: () => apiReady.get(name),
     }));
   }
   let stopped = false;

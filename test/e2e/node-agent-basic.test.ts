@@ -25,6 +25,7 @@ import type { TestServer } from '../helpers/cluster.js';
 import { kubectl } from '../helpers/kubectl.js';
 import type { KubectlResult } from '../helpers/kubectl.js';
 import { BUSYBOX_REQUIREMENT, CONTAINERD_REQUIREMENTS, checkRequirements, cniRequirements } from '../../src/node/containerd/prerequisites.js';
+import { createCriClient } from '../../src/kubelet/runtime/cri/cri-client.js';
 import type { HostSnapshot } from '../../src/node/containerd/host-state.js';
 import {
   cleanupHost, iptablesRulesMentioning, linkExists, listIptablesChains, listMounts, listNetns, pidsWithCmdline, snapshotHost,
@@ -41,6 +42,21 @@ let hostBefore: HostSnapshot | undefined;
 let containerdPid = 0;
 let containerdSocket = '';
 const podUids = new Set<string>();
+/** Network namespaces of this test's sandboxes (asked from its containerd), never another suite's. */
+const ourNetns = new Set<string>();
+
+async function recordNetns(): Promise<void> {
+  const client = createCriClient({ endpoint: containerdSocket, defaultTimeoutMs: 5_000 });
+  try {
+    const { items } = await client.runtime('ListPodSandbox', {});
+    for (const sb of items) {
+      const res = await client.runtime('PodSandboxStatus', { podSandboxId: sb.id, verbose: true });
+      for (const m of JSON.stringify(res.info).matchAll(/\/var\/run\/netns\/([\w-]+)/g)) if (m[1]) ourNetns.add(m[1]);
+    }
+  } finally {
+    client.close();
+  }
+}
 
 function srv(): TestServer {
   assert.ok(server, 'server not started');
@@ -101,6 +117,36 @@ function ctrContainers(): string[] {
   return execFileSync('ctr', ['-a', containerdSocket, '-n', 'k8s.io', 'containers', 'ls', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean);
 }
 
+function chainMentions(tableChain: string, text: string): boolean {
+  const [table = 'filter', chain = ''] = tableChain.split('/');
+  try {
+    return execFileSync('iptables', ['-w', '-t', table, '-S', chain], { encoding: 'utf8' }).includes(text);
+  } catch {
+    return false;
+  }
+}
+
+/** Removes chains (jumps to them first). */
+function removeChains(tableChains: string[]): void {
+  for (const tc of tableChains) {
+    const [table = 'filter', chain = ''] = tc.split('/');
+    const ipt = (args: string[]): string => execFileSync('iptables', ['-w', '-t', table, ...args], { encoding: 'utf8' });
+    for (const rule of ipt(['-S']).split('\n').filter((l) => l.startsWith('-A ') && l.includes(`-j ${chain}`))) {
+      try {
+        ipt(['-D', ...rule.slice(3).split(' ')]);
+      } catch {
+        // already gone
+      }
+    }
+    try {
+      ipt(['-F', chain]);
+      ipt(['-X', chain]);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -129,6 +175,7 @@ describe('node: the embedded agent runs real pods', { timeout: 240_000 }, () => 
   after(async () => {
     const problems: string[] = [];
     if (server) {
+      await recordNetns().catch(() => undefined);
       const r = await k(['delete', 'pod', '--all', '--wait=true', '--timeout=60s'], 90_000).catch((e: unknown) => ({ code: 1, stdout: '', stderr: String(e) }));
       if (r.code !== 0) problems.push(`deleting pods: ${r.stderr}`);
       // The kubelet removes sandboxes and containers once the pods are gone from the API.
@@ -153,15 +200,19 @@ describe('node: the embedded agent runs real pods', { timeout: 240_000 }, () => 
     }
     if (hostBefore && server) {
       const dataDir = server.dataDir;
-      const newNetns = listNetns().filter((n) => !hostBefore?.netns.includes(n));
+      const newNetns = listNetns().filter((n) => ourNetns.has(n));
       if (newNetns.length) problems.push(`network namespaces left: ${newNetns.join(', ')}`);
       const leftMounts = listMounts(dataDir);
       if (leftMounts.length) problems.push(`mounts left: ${leftMounts.join(', ')}`);
       const shims = pidsWithCmdline(containerdSocket);
       if (shims.length) problems.push(`shim processes left: ${shims.join(', ')}`);
+      // Only chains for this test's pod CIDR: other suites running at the same time have their own.
       const chainsBefore = new Set(hostBefore.chains);
-      const newChains = listIptablesChains().filter((c) => !chainsBefore.has(c) && c.includes('/CNI-'));
-      if (newChains.length) problems.push(`iptables chains left: ${newChains.join(', ')}`);
+      const newChains = listIptablesChains().filter((c) => !chainsBefore.has(c) && c.includes('/CNI-') && chainMentions(c, POD_PREFIX));
+      if (newChains.length) {
+        problems.push(`iptables chains left: ${newChains.join(', ')}`);
+        removeChains(newChains);
+      }
       const rules = iptablesRulesMentioning(POD_PREFIX);
       if (rules.length) problems.push(`iptables rules for the pod CIDR left: ${rules.join(' | ')}`);
       for (const uid of podUids) {
@@ -175,6 +226,7 @@ describe('node: the embedded agent runs real pods', { timeout: 240_000 }, () => 
       // The bridge is the one thing a node keeps on purpose (as k3s keeps cni0); the test removes it.
       const report = cleanupHost({
         before: hostBefore, mountRoots: [dataDir], processMarker: containerdSocket, links: [BRIDGE], netns: newNetns,
+        chainPrefix: `CNI-none-of-${process.pid}-`,
       });
       process.stderr.write(`# cleanup removed: ${JSON.stringify(report)}\n`);
       if (linkExists(BRIDGE)) problems.push(`bridge ${BRIDGE} could not be removed`);
@@ -246,6 +298,8 @@ describe('node: the embedded agent runs real pods', { timeout: 240_000 }, () => 
     assert.match(await ok(['get', 'pod', 'sleeper', '-o', 'wide']), new RegExp(`sleeper\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${p.status?.podIP?.replace(/\./g, '\\.')}\\s+${NODE}`));
     assert.ok(linkExists(BRIDGE), `bridge ${BRIDGE} created`);
     assert.ok(ctrContainers().length >= 2, 'sandbox and container exist in containerd');
+    await recordNetns();
+    assert.ok(ourNetns.size > 0, 'the sandbox has a network namespace');
     const t0 = Date.now();
     await ok(['delete', 'pod', 'sleeper', '--wait=true', '--timeout=60s'], 90_000);
     const took = Date.now() - t0;

@@ -5,7 +5,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { createCriClient } from '../kubelet/runtime/cri/cri-client.js';
 import type { WireImage } from '../kubelet/runtime/cri/wire.js';
 import { BUILTIN_IMAGES, buildBuiltinImage } from '../images/builtin.js';
 import type { BuiltinImage } from '../images/builtin.js';
@@ -31,6 +30,8 @@ function socketOptions(cmd: Command): Command {
 }
 
 async function checkSocket(socket: string): Promise<void> {
+  // gRPC loads only for image commands, not for every `skiff` invocation.
+  const { createCriClient } = await import('../kubelet/runtime/cri/cri-client.js');
   const client = createCriClient({ endpoint: socket, defaultTimeoutMs: 3_000 });
   try {
     await client.runtime('Version', {});
@@ -116,6 +117,7 @@ export function registerImageCommand(program: Command): void {
     .option('-q, --quiet', 'only image ids'))
     .action(async (o: SocketFlags & { quiet?: boolean }) => {
       const socket = socketOf(o);
+      const { createCriClient } = await import('../kubelet/runtime/cri/cri-client.js');
       const client = createCriClient({ endpoint: socket, defaultTimeoutMs: 10_000 });
       try {
         const { images } = await client.image('ListImages', {}).catch((e: unknown) => {

@@ -16,10 +16,8 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { log } from './log.js';
 import { runSchedulerComponent } from '../scheduler/run.js';
 import { selectControllers } from '../controller-manager/select.js';
-import { runSimulatedNodesComponent } from '../kubelet/run.js';
 import { setKubeletClientCredentials } from '../apiserver/handlers/pod-log.js';
 import type { Agent } from '../node/agent.js';
-import { DEFAULT_CLUSTER_CIDR, DEFAULT_KUBELET_PORT, nodeInternalIp, startAgent } from '../node/agent.js';
 import { CONTAINERD_REQUIREMENTS, checkRequirements, cniRequirements } from '../node/containerd/prerequisites.js';
 import { DEFAULT_BRIDGE, DEFAULT_CNI_BIN_DIR } from '../node/containerd/config.js';
 
@@ -107,13 +105,16 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     controllers: selectControllers(flags.controllers ?? '*'),
   });
   const scheduler = flags.disableScheduler ? { done: Promise.resolve() } : runSchedulerComponent({ kubeconfigPath, signal: controllers.signal, logger: log });
+  // Node code (kubelet, CRI, gRPC) loads only when this process runs a node: a control-plane-only
+  // server starts faster and stays smaller.
   const simulated = flags.simulatedNodes
-    ? runSimulatedNodesComponent({ kubeconfigPath, count: flags.simulatedNodes, capacity: flags.simulatedNodeCapacity, signal: controllers.signal, logger: log })
+    ? (await import('../kubelet/run.js')).runSimulatedNodesComponent({ kubeconfigPath, count: flags.simulatedNodes, capacity: flags.simulatedNodeCapacity, signal: controllers.signal, logger: log })
     : undefined;
   setKubeletClientCredentials({ caCertPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem });
   let agent: Agent | undefined;
   let agentStarting: Promise<void> | undefined;
   if (!flags.disableAgent) {
+    const { DEFAULT_CLUSTER_CIDR, DEFAULT_KUBELET_PORT, nodeInternalIp, startAgent } = await import('../node/agent.js');
     const nodeName = (flags.nodeName ?? hostname()).toLowerCase();
     const serving = await pki.signServingCert(nodeName, { dnsNames: [nodeName, 'localhost'], ips: ['127.0.0.1', nodeInternalIp([flags.cniBridge ?? DEFAULT_BRIDGE])] });
     agentStarting = startAgent({

@@ -24,7 +24,9 @@ let server: TestServer;
 let client: RestClient;
 
 before(async () => {
-  server = await startServer();
+  // The test plays the kubelet (writes pod status) on a cluster without nodes: no scheduler
+  // competing for the same pods' status.
+  server = await startServer({ args: ['--disable-scheduler'] });
   client = clientFromKubeconfig(server.kubeconfig);
 });
 

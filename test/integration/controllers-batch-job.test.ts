@@ -148,9 +148,11 @@ test('Indexed job: one pod per index with hostname and index annotation', async 
   const p0 = pods.find((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] === '0');
   assert.ok(p0);
   await finishPod(p0, 'Succeeded');
-  const j = await eventually('completedIndexes 0', async () => {
+  // completedIndexes and succeeded may land in separate status writes (pods are counted once their
+  // tracking finalizer is removed, as upstream): wait for both.
+  const j = await eventually('completedIndexes 0 and succeeded 1', async () => {
     const cur = await client.get<Job>(JOBS, 'idx', { namespace: ns });
-    return cur.status?.completedIndexes === '0' ? cur : undefined;
+    return cur.status?.completedIndexes === '0' && cur.status.succeeded === 1 ? cur : undefined;
   });
   assert.equal(j.status?.succeeded, 1);
 });

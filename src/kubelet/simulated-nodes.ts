@@ -16,6 +16,7 @@ import type { Kubelet } from './kubelet.js';
 import { NODES_GVR, createKubelet } from './kubelet.js';
 import { createLimiter } from './limiter.js';
 import { createPodSource } from './pod-source.js';
+import { createStaticPodSource } from './static-pods/static-pod-source.js';
 import { createSimulatedRuntime } from './runtime/simulated.js';
 import type { SimulatedRuntime } from './runtime/simulated.js';
 import type { TimerQueue } from './timer-queue.js';
@@ -66,6 +67,11 @@ export interface SimulatedNodesOptions {
   registrationConcurrency?: number;
   timers?: TimerQueue;
   logger?: Logger;
+  /** Static pod manifests every node runs (`--pod-manifest-path`), and a manifest URL. */
+  podManifestPath?: string;
+  manifestUrl?: string;
+  /** Static pod rescan / URL poll interval (ms, default 10 s). */
+  staticPodIntervalMs?: number;
 }
 
 export interface SimulatedNodes {
@@ -136,7 +142,11 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
     runtimes.set(name, runtime);
     names.push(name);
     kubelets.push(createKubelet({
-      client: opts.client, nodeName: name, runtime, prober: runtime.prober, timers, pods: source,
+      client: opts.client, nodeName: name, runtime, prober: runtime.prober, timers,
+      pods: opts.podManifestPath || opts.manifestUrl ? createStaticPodSource({
+        inner: source, client: opts.client, manifestPath: opts.podManifestPath, manifestUrl: opts.manifestUrl,
+        intervalMs: opts.staticPodIntervalMs, logger,
+      }) : source,
       recorder: events.recorderFor(name), limiter, internalIP: numberToIpv4(nodeIps.base + 1 + i), podCIDR,
       capacity: capacityList, labels: { 'node.skiff.io/simulated': 'true', ...(opts.labels ?? {}) }, taints: opts.taints,
       nodeInfo: { kernelVersion: 'simulated', osImage: 'Skiff simulated node', machineID: name, systemUUID: name, bootID: name },

@@ -20,6 +20,7 @@ import type { Kubelet } from '../kubelet/kubelet.js';
 import { createKubelet } from '../kubelet/kubelet.js';
 import { createHandlerRunner } from '../kubelet/lifecycle/handlers.js';
 import { createPodSource } from '../kubelet/pod-source.js';
+import { createStaticPodSource } from '../kubelet/static-pods/static-pod-source.js';
 import { createRealProber } from '../kubelet/prober/real-prober.js';
 import { createCriRuntime } from '../kubelet/runtime/cri/cri-runtime.js';
 import type { CriRuntime } from '../kubelet/runtime/cri/cri-runtime.js';
@@ -58,6 +59,11 @@ export interface AgentOptions {
   tls: { caCertPem: string; certPem: string; keyPem: string };
   clusterDns?: string;
   clusterDomain?: string;
+  /** Static pod manifests (`--pod-manifest-path`, default `<data-dir>/pod-manifests`) and `--manifest-url`. */
+  podManifestPath?: string;
+  manifestUrl?: string;
+  /** Static pod rescan / URL poll interval (ms, default 10 s). */
+  staticPodIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -255,7 +261,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     cleanups.push(() => timers.close());
     const events = createEventSink(client, { logger });
     cleanups.push(() => events.flush().catch(() => undefined));
-    const pods = createPodSource(client, { nodeName, logger });
+    const podManifestPath = opts.podManifestPath ?? join(opts.dataDir, 'pod-manifests');
+    mkdirSync(podManifestPath, { recursive: true, mode: 0o700 });
+    const pods = createStaticPodSource({
+      inner: createPodSource(client, { nodeName, logger }), client, manifestPath: podManifestPath,
+      manifestUrl: opts.manifestUrl, intervalMs: opts.staticPodIntervalMs, logger,
+    });
     cleanups.push(() => pods.stop());
 
     const rootDir = join(opts.dataDir, 'kubelet');

@@ -61,6 +61,8 @@ export function buildProgram(): Command {
     .addOption(opt('--cluster-cidr <cidr>', 'pod IP range, a /16 (each node takes a /24)', 'CLUSTER_CIDR', '10.42.0.0/16'))
     .addOption(opt('--container-runtime-endpoint <endpoint>', 'CRI socket of a running containerd (default: start a private one under <data-dir>/containerd)', 'CONTAINER_RUNTIME_ENDPOINT'))
     .addOption(opt('--kubelet-port <port>', 'port of the embedded kubelet\'s HTTPS endpoint (logs), on loopback', 'KUBELET_PORT', '10250'))
+    .addOption(opt('--pod-manifest-path <dir>', 'static pod manifests the embedded kubelet runs (default <data-dir>/pod-manifests)', 'POD_MANIFEST_PATH'))
+    .addOption(opt('--manifest-url <url>', 'URL of static pod manifests the embedded kubelet polls', 'MANIFEST_URL'))
     .addOption(opt('--cni-bridge <name>', 'Linux bridge for pods', 'CNI_BRIDGE', 'skiff0').hideHelp())
     .addOption(opt('-v, --v <level>', 'log verbosity', 'V', '0'))
     .action(async (o: Record<string, string | boolean | undefined>) => {
@@ -85,6 +87,8 @@ export function buildProgram(): Command {
         containerRuntimeEndpoint: o.containerRuntimeEndpoint ? String(o.containerRuntimeEndpoint) : undefined,
         cniBridge: o.cniBridge ? String(o.cniBridge) : undefined,
         kubeletPort: Number(o.kubeletPort ?? 10250),
+        podManifestPath: o.podManifestPath ? String(o.podManifestPath) : undefined,
+        manifestUrl: o.manifestUrl ? String(o.manifestUrl) : undefined,
       };
       await runServer(flags);
     });

@@ -46,6 +46,9 @@ export interface ServerFlags {
   containerRuntimeEndpoint?: string;
   cniBridge?: string;
   kubeletPort?: number;
+  /** Embedded agent: static pod manifests directory (default `<data-dir>/pod-manifests`) and URL. */
+  podManifestPath?: string;
+  manifestUrl?: string;
 }
 
 /** The 10th address of the service CIDR (`10.43.0.10`), as k3s's cluster DNS. */
@@ -121,6 +124,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       kubeconfigPath, dataDir: flags.dataDir, nodeName, clusterCidr: flags.clusterCidr ?? DEFAULT_CLUSTER_CIDR,
       containerRuntimeEndpoint: flags.containerRuntimeEndpoint, cniBridge: flags.cniBridge, kubeletPort: flags.kubeletPort ?? DEFAULT_KUBELET_PORT,
       tls: { caCertPem: pki.caCertPem, certPem: serving.certPem, keyPem: serving.keyPem }, clusterDns: clusterDnsIp(flags.serviceCidr), logger: log,
+      podManifestPath: flags.podManifestPath, manifestUrl: flags.manifestUrl,
     }).then((a) => {
       agent = a;
     }, (err: unknown) => {

@@ -5,6 +5,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,18 +47,23 @@ describe('static pods (simulated kubelet)', () => {
   let client: RestClient | undefined;
   let nodes: SimulatedNodes | undefined;
   let dir = '';
+  let http: Server | undefined;
+  let served = '';
 
-  async function getPod(): Promise<PodJson | undefined> {
-    const r = await kubectl(server, ['get', 'pod', 'web-static-0', '-n', 'default', '-o', 'json']);
+  async function getPod(name = 'web-static-0', namespace = 'default'): Promise<PodJson | undefined> {
+    const r = await kubectl(server, ['get', 'pod', name, '-n', namespace, '-o', 'json']);
     if (r.code !== 0) return undefined;
     return JSON.parse(r.stdout) as PodJson;
   }
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-static-pods-'));
+    http = createServer((_req, res) => res.end(served));
+    await new Promise<void>((resolve) => http!.listen(0, '127.0.0.1', resolve));
+    const manifestUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}/pods.yaml`;
     server = await startServer();
     client = clientFromKubeconfig(server.kubeconfig, { userAgent: 'static-pods-test' });
-    nodes = startSimulatedNodes({ client, count: 1, namePrefix: 'static-', podManifestPath: dir, staticPodIntervalMs: 500 });
+    nodes = startSimulatedNodes({ client, count: 1, namePrefix: 'static-', podManifestPath: dir, manifestUrl, staticPodIntervalMs: 500 });
     await nodes.ready;
   });
 
@@ -63,6 +71,7 @@ describe('static pods (simulated kubelet)', () => {
     await nodes?.stop();
     client?.close();
     await server?.cleanup();
+    await new Promise((resolve) => (http ? http.close(resolve) : resolve(undefined)));
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -102,5 +111,17 @@ describe('static pods (simulated kubelet)', () => {
     unlinkSync(file);
     await until('mirror pod gone', async () => ((await getPod()) === undefined ? true : undefined));
     await until('kubelet idle', async () => (nodes!.kubelets[0]!.podCount === 0 ? true : undefined));
+  });
+
+  it('polls --manifest-url: a served pod runs as a mirror pod and goes away when no longer served', async () => {
+    await kubectlOk(server, ['create', 'namespace', 'static-url']);
+    served = manifest('busybox').replace('name: web', 'name: fromurl\n  namespace: static-url');
+    const p = await until('URL mirror pod Running', async () => {
+      const pod = await getPod('fromurl-static-0', 'static-url');
+      return pod?.status?.phase === 'Running' ? pod : undefined;
+    });
+    assert.equal(p.metadata.annotations?.['kubernetes.io/config.source'], 'http');
+    served = '';
+    await until('URL mirror pod gone', async () => ((await getPod('fromurl-static-0', 'static-url')) === undefined ? true : undefined));
   });
 });

@@ -16,7 +16,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -222,6 +222,28 @@ data:
     await cluster.waitOutput(['logs', 'cfgwatch', '--tail=2'], /^value=second-value$/m, 45_000);
     const p = await cluster.pod('cfgwatch');
     assert.equal(p?.status?.containerStatuses?.[0]?.restartCount, 0, 'the container was not restarted');
+  });
+
+  test('a static pod file in the manifest directory runs and shows up as a mirror pod', async () => {
+    const dir = join(cluster.srv().dataDir, 'pod-manifests');
+    const file = join(dir, 'static-web.yaml');
+    // The agent may still be starting (it creates the directory too): make sure it exists.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, podYaml('static-web', 'echo static pod here; sleep 3600'));
+    const mirror = `static-web-${cluster.net.node}`;
+    try {
+      const p = await cluster.waitPod(mirror, (q) => q.status?.phase === 'Running', 120_000);
+      assert.ok(p.metadata.annotations?.['kubernetes.io/config.mirror'], 'the mirror pod carries kubernetes.io/config.mirror');
+      await cluster.waitOutput(['logs', mirror], /static pod here/);
+    } finally {
+      rmSync(file, { force: true });
+    }
+    // Removing the file stops the pod and removes its mirror.
+    const end = Date.now() + 90_000;
+    while ((await cluster.k(['get', 'pod', mirror])).code === 0) {
+      assert.ok(Date.now() < end, 'the mirror pod is still there after its manifest was removed');
+      await sleep(500);
+    }
   });
 
   test('env from a Secret (secretKeyRef and envFrom) reaches the process', async () => {

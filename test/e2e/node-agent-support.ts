@@ -58,7 +58,7 @@ export function preflight(): void {
 }
 
 export interface PodJson {
-  metadata: { uid: string; deletionTimestamp?: string };
+  metadata: { uid: string; deletionTimestamp?: string; annotations?: Record<string, string> };
   status?: {
     phase?: string; podIP?: string;
     conditions?: { type: string; status: string }[];

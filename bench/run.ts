@@ -2,13 +2,15 @@
  * `npm run bench`: API server and storage benchmarks, each figure beside a baseline measured in
  * the same run (bare Node, raw SQLite / etcd writes, store-level lists).
  *
- *   node --import tsx bench/run.ts [--quick] [--only sqlite|etcd|scheduling|workloads] [--objects N] [--runs N] [--warmup N]
+ *   node --import tsx bench/run.ts [--quick] [--only sqlite|etcd|scheduling|workloads|pods] [--objects N] [--runs N] [--warmup N]
  *                                  [--nodes N] [--pods N] [--replicas N] [--workload-nodes N]
  *
  * --objects: ConfigMaps to create and list (10,000; 1,000 with --quick); --runs: cold starts
  * (5); --warmup: unmeasured creates in a namespace of their own before the measured ones (500).
  * --nodes / --pods: SchedulingBasic (bench/scheduling-bench.ts) size, 5,000 nodes and 10,000 pods
  * (500 / 1,000 with --quick); `--only scheduling` runs that alone, `--only sqlite|etcd` skips it.
+ * `--only pods`: pod startup on the real node agent (bench/pod-startup-bench.ts; root, containerd), 50
+ * busybox pods create → Running beside bare `ctr run -d`, then server RSS/CPU with the pods idle.
  * --replicas / --workload-nodes: the workload benchmark (bench/workloads-bench.ts), a Deployment of
  * 1,000 replicas on 100 simulated nodes (100 / 10 with --quick); `--only workloads` runs it alone.
  *
@@ -32,12 +34,13 @@ import { measureStoreBaseline } from './store-baseline.js';
 import { benchStore } from './store-bench.js';
 import { benchScheduling, schedulingMetrics } from './scheduling-bench.js';
 import { benchWorkloads, workloadsMetrics } from './workloads-bench.js';
+import { benchPodStartup, podStartupMetrics } from './pod-startup-bench.js';
 import type { Backend, StoreBaseline } from './store-baseline.js';
 import { median, min, round, sleep } from './stats.js';
 
 interface Options {
   quick: boolean;
-  only?: Backend | 'scheduling' | 'workloads';
+  only?: Backend | 'scheduling' | 'workloads' | 'pods';
   replicas: number;
   workloadNodes: number;
   objects: number;
@@ -67,7 +70,7 @@ function parseArgs(argv: string[]): Options {
     if (a === '--quick') o.quick = true;
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = val();
-      if (v !== 'sqlite' && v !== 'etcd' && v !== 'scheduling' && v !== 'workloads') throw new Error(`--only takes sqlite, etcd, scheduling or workloads, not ${v}`);
+      if (v !== 'sqlite' && v !== 'etcd' && v !== 'scheduling' && v !== 'workloads' && v !== 'pods') throw new Error(`--only takes sqlite, etcd, scheduling, workloads or pods, not ${v}`);
       o.only = v;
     } else if (a === '--objects' || a.startsWith('--objects=')) { o.objects = Number(val()); objectsSet = true; }
     else if (a === '--nodes' || a.startsWith('--nodes=')) { o.nodes = Number(val()); nodesSet = true; }
@@ -77,7 +80,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--runs' || a.startsWith('--runs=')) o.runs = Number(val());
     else if (a === '--warmup' || a.startsWith('--warmup=')) o.warmup = Number(val());
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--only sqlite|etcd|scheduling|workloads] [--objects N] [--runs N] [--warmup N] [--nodes N] [--pods N] [--replicas N] [--workload-nodes N]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--only sqlite|etcd|scheduling|workloads|pods] [--objects N] [--runs N] [--warmup N] [--nodes N] [--pods N] [--replicas N] [--workload-nodes N]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -284,7 +287,7 @@ async function main(): Promise<number> {
   const errors: Record<string, string> = {};
   const backends: Partial<Record<Backend, BackendResult>> = {};
 
-  if (o.only !== 'scheduling' && o.only !== 'workloads') try {
+  if (o.only !== 'scheduling' && o.only !== 'workloads' && o.only !== 'pods') try {
     const s = await benchStartup(o);
     doc.startup = s;
     metrics.push(...startupMetrics(s));
@@ -324,6 +327,18 @@ async function main(): Promise<number> {
     } catch (err) {
       errors.workloads = errorText(err);
       log(`workloads benchmark failed: ${errors.workloads}`);
+    }
+  }
+  if (o.only === 'pods') {
+    // Real node agent (root, containerd): only on request, see bench/pod-startup-bench.ts.
+    try {
+      const r = await benchPodStartup({ pods: 50, concurrency: 1, bareRuns: 10, idleMs: 30_000, log });
+      doc.podStartup = r;
+      metrics.push(...podStartupMetrics(r));
+      if (r.teardownProblems.length) errors['pods-teardown'] = r.teardownProblems.join('; ');
+    } catch (err) {
+      errors.pods = errorText(err);
+      log(`pod startup benchmark failed: ${errors.pods}`);
     }
   }
   doc.metrics = metrics;

@@ -234,3 +234,29 @@ export async function runWorkers<T>(
   };
   await Promise.all(Array.from({ length: opts.workers ?? 1 }, () => loop()));
 }
+
+/** Anything whose local cache can be waited for (an informer). */
+export interface SyncedCache {
+  waitForSync(signal?: AbortSignal): Promise<boolean>;
+}
+
+/**
+ * The standard controller run loop: the queue shuts down when `signal` aborts, workers start only
+ * once every cache has synced (never, if the signal aborts first), and run until the queue is shut
+ * down. Resolves when the workers have stopped.
+ */
+export async function runController<T>(
+  queue: WorkQueue<T>,
+  sync: (item: T) => Promise<void>,
+  opts: { signal: AbortSignal; caches: readonly SyncedCache[]; workers?: number; onError?: (item: T, err: unknown) => void },
+): Promise<void> {
+  const { signal } = opts;
+  if (signal.aborted) return;
+  signal.addEventListener('abort', () => queue.shutDown(), { once: true });
+  const synced = await Promise.all(opts.caches.map((c) => c.waitForSync(signal)));
+  if (!synced.every(Boolean)) {
+    queue.shutDown();
+    return;
+  }
+  await runWorkers(queue, sync, { workers: opts.workers, onError: opts.onError });
+}

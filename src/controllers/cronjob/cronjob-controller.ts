@@ -20,7 +20,7 @@ import type { GroupVersionResource, RestClient } from '../../client/rest-client.
 import { isAlreadyExists, isNotFound } from '../../client/rest-client.js';
 import type { Informer, SharedInformerFactory } from '../../client/informer.js';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, metaNamespaceKey } from '../../client/informer.js';
-import { createWorkQueue, runWorkers } from '../../client/work-queue.js';
+import { createWorkQueue, runController } from '../../client/work-queue.js';
 import type { Logger } from '../../client/logger.js';
 import { errorText, silentLogger } from '../../client/logger.js';
 import { controllerRefOf, createEventRecorder, jsonEqual, nowRfc3339 } from '../replicaset/controller-utils.js';
@@ -237,21 +237,12 @@ export function startCronJobController(opts: CronJobControllerOptions): CronJobC
     await finish(nextRun);
   }
 
-  const done = (async (): Promise<void> => {
-    if (signal.aborted) return;
-    signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-    const synced = await Promise.all([cjInformer.waitForSync(signal), jobInformer.waitForSync(signal)]);
-    if (!synced.every(Boolean)) {
-      queue.shutDown();
-      return;
-    }
-    await runWorkers(queue, sync, {
-      workers: opts.workers ?? 5,
-      onError: (key, err) => {
-        if (!signal.aborted) logger.debug({ controller: 'cronjob', key, err: errorText(err) }, 'sync failed; requeued');
-      },
-    });
-  })();
+  const done = runController(queue, sync, {
+    signal, caches: [cjInformer, jobInformer], workers: opts.workers ?? 5,
+    onError: (key, err) => {
+      if (!signal.aborted) logger.debug({ controller: 'cronjob', key, err: errorText(err) }, 'sync failed; requeued');
+    },
+  });
 
   return { done, sync };
 }

@@ -24,7 +24,7 @@ import { isNotFound } from '../../client/rest-client.js';
 import type { Informer, SharedInformerFactory } from '../../client/informer.js';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, metaNamespaceKey } from '../../client/informer.js';
 import { createExpectations } from '../../client/expectations.js';
-import { createWorkQueue, runWorkers } from '../../client/work-queue.js';
+import { createWorkQueue, runController } from '../../client/work-queue.js';
 import type { Logger } from '../../client/logger.js';
 import { errorText, silentLogger } from '../../client/logger.js';
 import type { PodObject } from '../replicaset/controller-utils.js';
@@ -32,8 +32,8 @@ import { PODS, claimObjects, controllerRefOf, createEventRecorder, isPodAvailabl
 import { computeHash, scaledValue } from '../deployment/deployment-util.js';
 import type { RevisionObject } from '../history/controller-history.js';
 import {
-  CONTROLLER_REVISIONS, POD_REVISION_LABEL, createControllerRevision, deleteControllerRevision, equalRevision,
-  newControllerRevision, nextRevisionNumber, revisionsToPrune, templatePatch, updateRevisionNumber,
+  CONTROLLER_REVISIONS, POD_REVISION_LABEL, createControllerRevision, equalRevision,
+  newControllerRevision, nextRevisionNumber, pruneRevisions, templatePatch, updateRevisionNumber,
 } from '../history/controller-history.js';
 import type { DaemonSetObject, NodeObject } from './daemon-set-utils.js';
 import { newDaemonPod, nodeShouldRunDaemonPod, targetNodeName } from './daemon-set-utils.js';
@@ -407,30 +407,16 @@ export function startDaemonSetController(opts: DaemonSetControllerOptions): Daem
       const h = p.metadata.labels?.[POD_REVISION_LABEL];
       if (h) live.add(`${ds.metadata.name ?? ''}-${h}`);
     }
-    const known = revisions.some((r) => r.metadata.uid === cur.metadata.uid) ? revisions : [...revisions, cur];
-    for (const rev of revisionsToPrune(known, live, ds.spec?.revisionHistoryLimit ?? 10)) {
-      await deleteControllerRevision(client, rev, signal).catch((err: unknown) => {
-        if (!isNotFound(err)) throw err;
-      });
-    }
+    await pruneRevisions({ client, revisions, current: cur, live, limit: ds.spec?.revisionHistoryLimit ?? 10, signal });
     if (manageErr !== undefined) throw manageErr;
   }
 
-  const done = (async (): Promise<void> => {
-    if (signal.aborted) return;
-    signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-    const synced = await Promise.all([dsInformer, podInformer, nodeInformer, revInformer].map((i) => (i as Informer).waitForSync(signal)));
-    if (!synced.every(Boolean)) {
-      queue.shutDown();
-      return;
-    }
-    await runWorkers(queue, sync, {
-      workers: opts.workers ?? 5,
-      onError: (key, err) => {
-        if (!signal.aborted) logger.debug({ controller: 'daemonset', key, err: errorText(err) }, 'sync failed; requeued');
-      },
-    });
-  })();
+  const done = runController(queue, sync, {
+    signal, caches: [dsInformer, podInformer, nodeInformer, revInformer], workers: opts.workers ?? 5,
+    onError: (key, err) => {
+      if (!signal.aborted) logger.debug({ controller: 'daemonset', key, err: errorText(err) }, 'sync failed; requeued');
+    },
+  });
 
   return { done, sync };
 }

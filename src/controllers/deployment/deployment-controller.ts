@@ -20,7 +20,7 @@ import type { RestClient } from '../../client/rest-client.js';
 import { isAlreadyExists, isNotFound } from '../../client/rest-client.js';
 import type { Informer, SharedInformerFactory } from '../../client/informer.js';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, metaNamespaceKey } from '../../client/informer.js';
-import { createWorkQueue, runWorkers } from '../../client/work-queue.js';
+import { createWorkQueue, runController } from '../../client/work-queue.js';
 import type { Logger } from '../../client/logger.js';
 import { errorText, silentLogger } from '../../client/logger.js';
 import type { DeploymentObject, PodObject, ReplicaSetObject } from '../replicaset/controller-utils.js';
@@ -565,21 +565,12 @@ export function startDeploymentController(opts: DeploymentControllerOptions): De
     else await rolloutRecreate(d, list);
   }
 
-  const done = (async (): Promise<void> => {
-    if (signal.aborted) return;
-    signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-    const synced = await Promise.all([dInformer.waitForSync(signal), rsInformer.waitForSync(signal), podInformer.waitForSync(signal)]);
-    if (!synced.every(Boolean)) {
-      queue.shutDown();
-      return;
-    }
-    await runWorkers(queue, sync, {
-      workers: opts.workers ?? 5,
-      onError: (key, err) => {
-        if (!signal.aborted) logger.debug({ key, err: errorText(err) }, 'deployment sync failed; requeued');
-      },
-    });
-  })();
+  const done = runController(queue, sync, {
+    signal, caches: [dInformer, rsInformer, podInformer], workers: opts.workers ?? 5,
+    onError: (key, err) => {
+      if (!signal.aborted) logger.debug({ key, err: errorText(err) }, 'deployment sync failed; requeued');
+    },
+  });
 
   return { done, sync };
 }

@@ -22,7 +22,7 @@ import type { RestClient } from '../../client/rest-client.js';
 import { isNotFound } from '../../client/rest-client.js';
 import type { Informer, SharedInformerFactory } from '../../client/informer.js';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, metaNamespaceKey } from '../../client/informer.js';
-import { createWorkQueue, runWorkers } from '../../client/work-queue.js';
+import { createWorkQueue, runController } from '../../client/work-queue.js';
 import type { Logger } from '../../client/logger.js';
 import { errorText, silentLogger } from '../../client/logger.js';
 import type { PodObject } from '../replicaset/controller-utils.js';
@@ -239,21 +239,12 @@ export function startDisruptionController(opts: DisruptionControllerOptions): Di
     });
   }
 
-  const done = (async (): Promise<void> => {
-    if (signal.aborted) return;
-    signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-    const synced = await Promise.all([pdbInf.waitForSync(signal), podInf.waitForSync(signal)]);
-    if (!synced.every(Boolean)) {
-      queue.shutDown();
-      return;
-    }
-    await runWorkers(queue, sync, {
-      workers: opts.workers ?? 2,
-      onError: (key, err) => {
-        if (!signal.aborted) logger.debug({ pdb: key, err: errorText(err) }, 'disruption sync failed; requeued');
-      },
-    });
-  })();
+  const done = runController(queue, sync, {
+    signal, caches: [pdbInf, podInf], workers: opts.workers ?? 2,
+    onError: (key, err) => {
+      if (!signal.aborted) logger.debug({ pdb: key, err: errorText(err) }, 'disruption sync failed; requeued');
+    },
+  });
 
   return { done, sync };
 }

@@ -15,7 +15,7 @@ import type { GroupVersionResource, RestClient } from '../../client/rest-client.
 import { isNotFound } from '../../client/rest-client.js';
 import type { Informer, SharedInformerFactory } from '../../client/informer.js';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, metaNamespaceKey } from '../../client/informer.js';
-import { createWorkQueue, runWorkers } from '../../client/work-queue.js';
+import { createWorkQueue, runController } from '../../client/work-queue.js';
 import type { Logger } from '../../client/logger.js';
 import { errorText, silentLogger } from '../../client/logger.js';
 import type { PodObject, ServiceObject } from '../replicaset/controller-utils.js';
@@ -229,21 +229,12 @@ export function startEndpointSliceController(opts: EndpointSliceControllerOption
     return portsKey(s.ports ?? []) === portsKey(d.ports) && jsonEqual(s.endpoints ?? [], d.endpoints);
   }
 
-  const done = (async (): Promise<void> => {
-    if (signal.aborted) return;
-    signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-    const synced = await Promise.all([svcInformer, podInformer, nodeInformer, sliceInformer].map((i) => i.waitForSync(signal)));
-    if (!synced.every(Boolean)) {
-      queue.shutDown();
-      return;
-    }
-    await runWorkers(queue, sync, {
-      workers: opts.workers ?? 5,
-      onError: (key, err) => {
-        if (!signal.aborted) logger.debug({ key, err: errorText(err) }, 'endpointslice sync failed; requeued');
-      },
-    });
-  })();
+  const done = runController(queue, sync, {
+    signal, caches: [svcInformer, podInformer, nodeInformer, sliceInformer], workers: opts.workers ?? 5,
+    onError: (key, err) => {
+      if (!signal.aborted) logger.debug({ key, err: errorText(err) }, 'endpointslice sync failed; requeued');
+    },
+  });
 
   return { done, sync };
 }

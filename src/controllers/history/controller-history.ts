@@ -12,7 +12,7 @@ import type { KubeObject } from '../../apimachinery/object.js';
 import { deepCopy } from '../../apimachinery/object.js';
 import type { PodTemplateSpec } from '../../apimachinery/generated/types.js';
 import type { GroupVersionResource, RestClient } from '../../client/rest-client.js';
-import { isAlreadyExists } from '../../client/rest-client.js';
+import { isAlreadyExists, isNotFound } from '../../client/rest-client.js';
 import { jsonEqual, newControllerRef } from '../replicaset/controller-utils.js';
 
 export const CONTROLLER_REVISIONS: GroupVersionResource = { group: 'apps', version: 'v1', resource: 'controllerrevisions' };
@@ -192,4 +192,19 @@ export function revisionsToPrune(revisions: RevisionObject[], live: Set<string>,
   const history = sortRevisions(revisions).filter((r) => !live.has(r.metadata.name ?? ''));
   const excess = history.length - Math.max(0, limit);
   return excess > 0 ? history.slice(0, excess) : [];
+}
+
+/**
+ * Deletes the revisions beyond the history limit (see revisionsToPrune). `current` counts as known
+ * even when the informer has not delivered it yet; revisions already gone are fine.
+ */
+export async function pruneRevisions(o: {
+  client: RestClient; revisions: RevisionObject[]; current: RevisionObject; live: Set<string>; limit: number; signal?: AbortSignal;
+}): Promise<void> {
+  const known = o.revisions.some((r) => r.metadata.uid === o.current.metadata.uid) ? o.revisions : [...o.revisions, o.current];
+  for (const rev of revisionsToPrune(known, o.live, o.limit)) {
+    await deleteControllerRevision(o.client, rev, o.signal).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+  }
 }

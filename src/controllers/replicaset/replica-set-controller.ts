@@ -22,7 +22,7 @@ import { isConflict, isNotFound } from '../../client/rest-client.js';
 import type { Informer, SharedInformerFactory } from '../../client/informer.js';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, metaNamespaceKey } from '../../client/informer.js';
 import { createExpectations } from '../../client/expectations.js';
-import { createWorkQueue, runWorkers } from '../../client/work-queue.js';
+import { createWorkQueue, runController } from '../../client/work-queue.js';
 import type { Logger } from '../../client/logger.js';
 import { errorText, silentLogger } from '../../client/logger.js';
 import type { PodObject, ReplicaSetObject } from './controller-utils.js';
@@ -372,21 +372,12 @@ export function startReplicaSetController(opts: ReplicaSetControllerOptions): Re
     if (manageErr !== undefined) throw manageErr;
   }
 
-  const done = (async (): Promise<void> => {
-    if (signal.aborted) return;
-    signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-    const synced = await Promise.all([rsInformer.waitForSync(signal), podInformer.waitForSync(signal)]);
-    if (!synced.every(Boolean)) {
-      queue.shutDown();
-      return;
-    }
-    await runWorkers(queue, sync, {
-      workers: opts.workers ?? 5,
-      onError: (key, err) => {
-        if (!signal.aborted) logger.debug({ kind, key, err: errorText(err) }, 'sync failed; requeued');
-      },
-    });
-  })();
+  const done = runController(queue, sync, {
+    signal, caches: [rsInformer, podInformer], workers: opts.workers ?? 5,
+    onError: (key, err) => {
+      if (!signal.aborted) logger.debug({ kind, key, err: errorText(err) }, 'sync failed; requeued');
+    },
+  });
 
   return { done, sync };
 }

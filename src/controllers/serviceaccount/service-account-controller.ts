@@ -8,7 +8,7 @@ import type { GroupVersionResource, RestClient } from '../../client/rest-client.
 import { isAlreadyExists, isNotFound } from '../../client/rest-client.js';
 import type { Informer, SharedInformerFactory } from '../../client/informer.js';
 import { DeletedFinalStateUnknown } from '../../client/informer.js';
-import { createWorkQueue, runWorkers } from '../../client/work-queue.js';
+import { createWorkQueue, runController } from '../../client/work-queue.js';
 import type { Logger } from '../../client/logger.js';
 import { errorText, silentLogger } from '../../client/logger.js';
 
@@ -68,21 +68,12 @@ export function startServiceAccountController(opts: ServiceAccountControllerOpti
     }
   }
 
-  const done = (async (): Promise<void> => {
-    if (signal.aborted) return;
-    signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-    const synced = await Promise.all([nsInformer.waitForSync(signal), saInformer.waitForSync(signal)]);
-    if (!synced.every(Boolean)) {
-      queue.shutDown();
-      return;
-    }
-    await runWorkers(queue, sync, {
-      workers: opts.workers ?? 3,
-      onError: (key, err) => {
-        if (!signal.aborted) logger.debug({ namespace: key, err: errorText(err) }, 'serviceaccount sync failed; requeued');
-      },
-    });
-  })();
+  const done = runController(queue, sync, {
+    signal, caches: [nsInformer, saInformer], workers: opts.workers ?? 3,
+    onError: (key, err) => {
+      if (!signal.aborted) logger.debug({ namespace: key, err: errorText(err) }, 'serviceaccount sync failed; requeued');
+    },
+  });
 
   return { done, sync };
 }

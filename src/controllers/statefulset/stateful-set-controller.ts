@@ -26,15 +26,15 @@ import type { GroupVersionResource, RestClient } from '../../client/rest-client.
 import { isAlreadyExists, isNotFound } from '../../client/rest-client.js';
 import type { Informer, SharedInformerFactory } from '../../client/informer.js';
 import { DeletedFinalStateUnknown, NAMESPACE_INDEX, metaNamespaceKey } from '../../client/informer.js';
-import { createWorkQueue, runWorkers } from '../../client/work-queue.js';
+import { createWorkQueue, runController } from '../../client/work-queue.js';
 import type { Logger } from '../../client/logger.js';
 import { errorText, silentLogger } from '../../client/logger.js';
 import type { PodObject } from '../replicaset/controller-utils.js';
 import { PODS, claimObjects, controllerRefOf, createEventRecorder, jsonEqual, podReadySince } from '../replicaset/controller-utils.js';
 import type { RevisionObject } from '../history/controller-history.js';
 import {
-  CONTROLLER_REVISIONS, createControllerRevision, deleteControllerRevision, findEqualRevisions, nextRevisionNumber,
-  revisionsToPrune, sortRevisions, templateFromRevision, updateRevisionNumber,
+  CONTROLLER_REVISIONS, createControllerRevision, findEqualRevisions, nextRevisionNumber,
+  pruneRevisions, sortRevisions, templateFromRevision, updateRevisionNumber,
 } from '../history/controller-history.js';
 import type { ClaimObject, StatefulSetObject } from './stateful-set-utils.js';
 import {
@@ -401,30 +401,16 @@ export function startStatefulSetController(opts: StatefulSetControllerOptions): 
     // History: keep revisions in use plus revisionHistoryLimit others.
     const live = new Set<string>([status.currentRevision ?? '', status.updateRevision ?? '']);
     for (const p of all) live.add(podRevision(p));
-    const known = revisions.some((r) => r.metadata.uid === update.metadata.uid) ? revisions : [...revisions, update];
-    for (const rev of revisionsToPrune(known, live, set.spec?.revisionHistoryLimit ?? 10)) {
-      await deleteControllerRevision(client, rev, signal).catch((err: unknown) => {
-        if (!isNotFound(err)) throw err;
-      });
-    }
+    await pruneRevisions({ client, revisions, current: update, live, limit: set.spec?.revisionHistoryLimit ?? 10, signal });
     if (syncErr !== undefined) throw syncErr;
   }
 
-  const done = (async (): Promise<void> => {
-    if (signal.aborted) return;
-    signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-    const synced = await Promise.all([setInformer, podInformer, revInformer, pvcInformer].map((i) => (i as Informer).waitForSync(signal)));
-    if (!synced.every(Boolean)) {
-      queue.shutDown();
-      return;
-    }
-    await runWorkers(queue, sync, {
-      workers: opts.workers ?? 5,
-      onError: (key, err) => {
-        if (!signal.aborted) logger.debug({ controller: 'statefulset', key, err: errorText(err) }, 'sync failed; requeued');
-      },
-    });
-  })();
+  const done = runController(queue, sync, {
+    signal, caches: [setInformer, podInformer, revInformer, pvcInformer], workers: opts.workers ?? 5,
+    onError: (key, err) => {
+      if (!signal.aborted) logger.debug({ controller: 'statefulset', key, err: errorText(err) }, 'sync failed; requeued');
+    },
+  });
 
   return { done, sync };
 }

@@ -12,6 +12,7 @@ import { clientFromKubeconfig } from '../../src/client/rest-client.js';
 import type { TestServer } from '../helpers/cluster.js';
 import { startServer } from '../helpers/cluster.js';
 import { kubectlOk } from '../helpers/kubectl.js';
+import { eventually } from '../helpers/eventually.js';
 
 const JOBS = { group: 'batch', version: 'v1', resource: 'jobs' };
 const CRONJOBS = { group: 'batch', version: 'v1', resource: 'cronjobs' };
@@ -35,21 +36,6 @@ after(async () => {
   client?.close();
   await server?.cleanup();
 });
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 function cronJob(name: string, spec: Record<string, unknown> = {}): KubeObject {
   return {

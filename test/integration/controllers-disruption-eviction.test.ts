@@ -14,6 +14,7 @@ import { clientFromKubeconfig } from '../../src/client/rest-client.js';
 import type { TestServer } from '../helpers/cluster.js';
 import { startServer } from '../helpers/cluster.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
+import { eventually } from '../helpers/eventually.js';
 
 type Pdb = KubeObject & { spec?: PodDisruptionBudgetSpec; status?: PodDisruptionBudgetStatus };
 type Pod = KubeObject & { spec?: PodSpec; status?: PodStatus };
@@ -35,21 +36,6 @@ after(async () => {
   client?.close();
   await server?.cleanup();
 });
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 async function deployment(ns: string, name: string, replicas: number): Promise<void> {
   await client.create(DEPLOYMENTS, {

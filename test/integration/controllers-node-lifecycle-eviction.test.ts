@@ -16,6 +16,7 @@ import { clientFromKubeconfig } from '../../src/client/rest-client.js';
 import type { TestServer } from '../helpers/cluster.js';
 import { startServer } from '../helpers/cluster.js';
 import { kubectlOk } from '../helpers/kubectl.js';
+import { eventually } from '../helpers/eventually.js';
 
 const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
@@ -81,21 +82,6 @@ after(async () => {
   client?.close();
   await server?.cleanup();
 });
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 const hasTaint = (node: NodeObj, key: string, effect: string): boolean => (node.spec?.taints ?? []).some((t: Taint) => t.key === key && t.effect === effect);
 

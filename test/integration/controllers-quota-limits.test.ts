@@ -13,6 +13,7 @@ import { clientFromKubeconfig } from '../../src/client/rest-client.js';
 import type { TestServer } from '../helpers/cluster.js';
 import { startServer } from '../helpers/cluster.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
+import { eventually } from '../helpers/eventually.js';
 
 const QUOTAS = { group: '', version: 'v1', resource: 'resourcequotas' };
 
@@ -28,21 +29,6 @@ after(async () => {
   client?.close();
   await server?.cleanup();
 });
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 type QuotaStatus = { hard?: Record<string, string>; used?: Record<string, string> };
 

@@ -10,6 +10,7 @@ import type { RestClient } from '../../src/client/rest-client.js';
 import { clientFromKubeconfig } from '../../src/client/rest-client.js';
 import type { TestServer } from '../helpers/cluster.js';
 import { startServer } from '../helpers/cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 const NODES = { group: '', version: 'v1', resource: 'nodes' };
@@ -31,21 +32,6 @@ after(async () => {
   client?.close();
   await server?.cleanup();
 });
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 async function node(name: string, extra: { labels?: Record<string, string>; taints?: unknown[] } = {}): Promise<void> {
   await client.create(NODES, {

@@ -13,6 +13,7 @@ import type { Scheduler } from '../../src/scheduler/scheduler.js';
 import { EVENTS, NODES, PODS, startScheduler } from '../../src/scheduler/scheduler.js';
 import type { TestServer } from '../helpers/cluster.js';
 import { startServer } from '../helpers/cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 let server: TestServer;
 let client: RestClient;
@@ -53,21 +54,6 @@ async function createNode(n: Node): Promise<void> {
   const created = await client.create(NODES, n as unknown as KubeObject);
   // status is ignored on create: write it through the status subresource
   await client.updateStatus(NODES, { ...created, status: n.status } as KubeObject);
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 const getPod = async (name: string) => (await client.get(PODS, name, { namespace: 'default' })) as unknown as Pod;

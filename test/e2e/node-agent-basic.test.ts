@@ -30,6 +30,7 @@ import type { HostSnapshot } from '../../src/node/containerd/host-state.js';
 import {
   cleanupHost, iptablesRulesMentioning, linkExists, listIptablesChains, listMounts, listNetns, pidsWithCmdline, snapshotHost,
 } from '../../src/node/containerd/host-state.js';
+import { chainMentions, preflight, removeChains } from './node-agent-support.js';
 
 const BRIDGE = `skag${process.pid % 100000}`;
 const SECOND_OCTET = 150 + (process.pid % 50);
@@ -61,21 +62,6 @@ async function recordNetns(): Promise<void> {
 function srv(): TestServer {
   assert.ok(server, 'server not started');
   return server;
-}
-
-function preflight(): void {
-  const problems: string[] = [];
-  if (process.getuid?.() !== 0) problems.push('this end-to-end test must run as root (containerd, runc and CNI need it)');
-  try {
-    checkRequirements([
-      ...CONTAINERD_REQUIREMENTS, ...cniRequirements('/usr/lib/cni'), BUSYBOX_REQUIREMENT,
-      { program: 'iptables', debianPackage: 'iptables', what: 'iptables (CNI bridge masquerade and portmap)' },
-      { program: 'ip', debianPackage: 'iproute2', what: 'the ip command' },
-    ]);
-  } catch (e) {
-    problems.push(e instanceof Error ? e.message : String(e));
-  }
-  if (problems.length) assert.fail(`cannot run the node agent end-to-end test: ${problems.join('; ')}`);
 }
 
 async function k(args: string[], timeoutMs = 60_000): Promise<KubectlResult> {
@@ -117,36 +103,7 @@ function ctrContainers(): string[] {
   return execFileSync('ctr', ['-a', containerdSocket, '-n', 'k8s.io', 'containers', 'ls', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean);
 }
 
-function chainMentions(tableChain: string, text: string): boolean {
-  const [table = 'filter', chain = ''] = tableChain.split('/');
-  try {
-    return execFileSync('iptables', ['-w', '-t', table, '-S', chain], { encoding: 'utf8' }).includes(text);
-  } catch {
-    return false;
-  }
-}
-
 /** Removes chains (jumps to them first). */
-function removeChains(tableChains: string[]): void {
-  for (const tc of tableChains) {
-    const [table = 'filter', chain = ''] = tc.split('/');
-    const ipt = (args: string[]): string => execFileSync('iptables', ['-w', '-t', table, ...args], { encoding: 'utf8' });
-    for (const rule of ipt(['-S']).split('\n').filter((l) => l.startsWith('-A ') && l.includes(`-j ${chain}`))) {
-      try {
-        ipt(['-D', ...rule.slice(3).split(' ')]);
-      } catch {
-        // already gone
-      }
-    }
-    try {
-      ipt(['-F', chain]);
-      ipt(['-X', chain]);
-    } catch {
-      // already gone
-    }
-  }
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

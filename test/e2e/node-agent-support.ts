@@ -83,7 +83,7 @@ function alive(pid: number): boolean {
   }
 }
 
-function chainMentions(tableChain: string, text: string): boolean {
+export function chainMentions(tableChain: string, text: string): boolean {
   const [table = 'filter', chain = ''] = tableChain.split('/');
   try {
     return execFileSync('iptables', ['-w', '-t', table, '-S', chain], { encoding: 'utf8' }).includes(text);

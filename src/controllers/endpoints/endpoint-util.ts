@@ -5,6 +5,8 @@
  */
 import type { ServicePort } from '../../apimachinery/generated/types.js';
 import { selectorFromSet } from '../../apimachinery/labels.js';
+import type { Informer } from '../../client/informer.js';
+import { DeletedFinalStateUnknown, NAMESPACE_INDEX, metaNamespaceKey } from '../../client/informer.js';
 import type { PodObject, ServiceObject } from '../replicaset/controller-utils.js';
 import { isPodReady, jsonEqual } from '../replicaset/controller-utils.js';
 
@@ -86,4 +88,33 @@ export function endpointLabels(svc: ServiceObject): Record<string, string> {
   if (isHeadless(svc)) labels[HEADLESS_LABEL] = '';
   else delete labels[HEADLESS_LABEL];
   return labels;
+}
+
+/**
+ * Queues a Service's key whenever the Service changes, or a pod it selects appears, goes, changes
+ * labels or changes what an endpoint shows (IP, readiness, ports) — shared by the Endpoints and
+ * EndpointSlice controllers.
+ */
+export function enqueueServicesOnChanges(svcInformer: Informer<ServiceObject>, podInformer: Informer<PodObject>, add: (key: string) => void): void {
+  const enqueueServicesFor = (pod: PodObject): void => {
+    for (const svc of svcInformer.store.byIndex(NAMESPACE_INDEX, pod.metadata.namespace ?? '')) {
+      if (serviceSelects(svc, pod)) add(metaNamespaceKey(svc));
+    }
+  };
+  svcInformer.addEventHandler({
+    onAdd: (svc) => add(metaNamespaceKey(svc)),
+    onUpdate: (_old, svc) => add(metaNamespaceKey(svc)),
+    onDelete: (obj) => add(metaNamespaceKey(obj)),
+  });
+  podInformer.addEventHandler({
+    onAdd: (pod) => enqueueServicesFor(pod),
+    onUpdate: (oldPod, pod) => {
+      if (oldPod.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+      const labelsChanged = !jsonEqual(oldPod.metadata.labels, pod.metadata.labels);
+      if (!labelsChanged && !podEndpointChanged(oldPod, pod)) return;
+      enqueueServicesFor(pod);
+      if (labelsChanged) enqueueServicesFor(oldPod);
+    },
+    onDelete: (obj) => enqueueServicesFor(obj instanceof DeletedFinalStateUnknown ? obj.obj : obj),
+  });
 }

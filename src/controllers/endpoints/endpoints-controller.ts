@@ -18,7 +18,7 @@ import { errorText, silentLogger } from '../../client/logger.js';
 import type { PodObject, ServiceObject } from '../replicaset/controller-utils.js';
 import { PODS, isPodReady, jsonEqual } from '../replicaset/controller-utils.js';
 import {
-  endpointLabels, findPort, isHeadless, isIPv6, podEndpointChanged, podIPs, serviceSelects, shouldPodBeInEndpoints,
+  endpointLabels, enqueueServicesOnChanges, findPort, isHeadless, isIPv6, podEndpointChanged, podIPs, serviceSelects, shouldPodBeInEndpoints,
   shouldSetHostname,
 } from './endpoint-util.js';
 
@@ -145,28 +145,7 @@ export function startEndpointsController(opts: EndpointsControllerOptions): Endp
   const epInformer: Informer<EndpointsObject> = factory.informerFor<EndpointsObject>(ENDPOINTS);
   const queue = createWorkQueue<string>({ name: 'endpoint' });
 
-  const enqueueServicesFor = (pod: PodObject): void => {
-    for (const svc of svcInformer.store.byIndex(NAMESPACE_INDEX, pod.metadata.namespace ?? '')) {
-      if (serviceSelects(svc, pod)) queue.add(metaNamespaceKey(svc));
-    }
-  };
-
-  svcInformer.addEventHandler({
-    onAdd: (svc) => queue.add(metaNamespaceKey(svc)),
-    onUpdate: (_old, svc) => queue.add(metaNamespaceKey(svc)),
-    onDelete: (obj) => queue.add(metaNamespaceKey(obj)),
-  });
-  podInformer.addEventHandler({
-    onAdd: (pod) => enqueueServicesFor(pod),
-    onUpdate: (oldPod, pod) => {
-      if (oldPod.metadata.resourceVersion === pod.metadata.resourceVersion) return;
-      const labelsChanged = !jsonEqual(oldPod.metadata.labels, pod.metadata.labels);
-      if (!labelsChanged && !podEndpointChanged(oldPod, pod)) return;
-      enqueueServicesFor(pod);
-      if (labelsChanged) enqueueServicesFor(oldPod);
-    },
-    onDelete: (obj) => enqueueServicesFor(obj instanceof DeletedFinalStateUnknown ? obj.obj : obj),
-  });
+  enqueueServicesOnChanges(svcInformer, podInformer, (key) => queue.add(key));
   epInformer.addEventHandler({
     // Someone changed or removed the object we manage: put it back.
     onUpdate: (_old, ep) => {

@@ -21,7 +21,7 @@ import { errorText, silentLogger } from '../../client/logger.js';
 import type { PodObject, ServiceObject } from '../replicaset/controller-utils.js';
 import { PODS, isPodReady, jsonEqual, newControllerRef } from '../replicaset/controller-utils.js';
 import {
-  endpointLabels, findPort, isIPv6, podEndpointChanged, podIPs, serviceSelects, shouldPodBeInEndpoints, shouldSetHostname,
+  endpointLabels, enqueueServicesOnChanges, findPort, isIPv6, podEndpointChanged, podIPs, serviceSelects, shouldPodBeInEndpoints, shouldSetHostname,
 } from '../endpoints/endpoint-util.js';
 
 export const ENDPOINTSLICES: GroupVersionResource = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' };
@@ -123,27 +123,7 @@ export function startEndpointSliceController(opts: EndpointSliceControllerOption
   });
   const queue = createWorkQueue<string>({ name: 'endpoint_slice' });
 
-  const enqueueServicesFor = (pod: PodObject): void => {
-    for (const svc of svcInformer.store.byIndex(NAMESPACE_INDEX, pod.metadata.namespace ?? '')) {
-      if (serviceSelects(svc, pod)) queue.add(metaNamespaceKey(svc));
-    }
-  };
-  svcInformer.addEventHandler({
-    onAdd: (svc) => queue.add(metaNamespaceKey(svc)),
-    onUpdate: (_old, svc) => queue.add(metaNamespaceKey(svc)),
-    onDelete: (obj) => queue.add(metaNamespaceKey(obj)),
-  });
-  podInformer.addEventHandler({
-    onAdd: (pod) => enqueueServicesFor(pod),
-    onUpdate: (oldPod, pod) => {
-      if (oldPod.metadata.resourceVersion === pod.metadata.resourceVersion) return;
-      const labelsChanged = !jsonEqual(oldPod.metadata.labels, pod.metadata.labels);
-      if (!labelsChanged && !podEndpointChanged(oldPod, pod)) return;
-      enqueueServicesFor(pod);
-      if (labelsChanged) enqueueServicesFor(oldPod);
-    },
-    onDelete: (obj) => enqueueServicesFor(obj instanceof DeletedFinalStateUnknown ? obj.obj : obj),
-  });
+  enqueueServicesOnChanges(svcInformer, podInformer, (key) => queue.add(key));
   const onSliceEvent = (obj: EndpointSliceObject | DeletedFinalStateUnknown<EndpointSliceObject>): void => {
     const s = obj instanceof DeletedFinalStateUnknown ? obj.obj : obj;
     const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];

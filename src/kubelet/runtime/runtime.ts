@@ -234,6 +234,41 @@ export interface ContainerEvent {
 
 export type ContainerEventListener = (event: ContainerEvent) => void;
 
+/** CRI `Exec`: where the runtime's streaming server serves this exec session. */
+export interface ExecRequest {
+  containerId: string;
+  cmd: string[];
+  tty: boolean;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+/** CRI `Attach`. */
+export interface AttachRequest {
+  containerId: string;
+  tty: boolean;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+/** CRI `PortForward`. */
+export interface PortForwardRequest {
+  podSandboxId: string;
+  port: number[];
+}
+
+/**
+ * The CRI streaming calls: each returns the URL of the runtime's streaming server for one session
+ * (containerd serves SPDY/3.1 and WebSocket there, as upstream's kubelet streaming library).
+ */
+export interface StreamingRuntime {
+  exec(req: ExecRequest): Promise<{ url: string }>;
+  attach(req: AttachRequest): Promise<{ url: string }>;
+  portForward(req: PortForwardRequest): Promise<{ url: string }>;
+}
+
 export type RuntimeErrorCode = 'NotFound' | 'FailedPrecondition' | 'InvalidArgument' | 'Unavailable' | 'Internal' | 'DeadlineExceeded';
 
 /** A failed runtime call; `code` is the gRPC status the CRI call would carry. */

@@ -11,13 +11,18 @@
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ContainerStatus, RuntimeService } from '../runtime/runtime.js';
+import type { Duplex } from 'node:stream';
+import type { ContainerStatus } from '../runtime/runtime.js';
 import { LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, isRuntimeNotFound } from '../runtime/runtime.js';
 import type { LogOptions } from './container-logs.js';
 import { streamCriLog } from './container-logs.js';
+import type { StreamingServerRuntime, UpgradeHandler } from './upgrade-routes.js';
+import { rejectUpgrade } from './upgrade-routes.js';
+import { handleExec, handleAttach } from './remote-command.js';
+import { handlePortForward } from './port-forward.js';
 
 export interface KubeletServerOptions {
-  runtime: Pick<RuntimeService, 'listContainers' | 'containerStatus'>;
+  runtime: StreamingServerRuntime;
   tls: { caCertPem: string; certPem: string; keyPem: string };
   /** Polling interval while following a log (ms); default 200. */
   followPollMs?: number;
@@ -150,6 +155,31 @@ export function createKubeletServer(opts: KubeletServerOptions): KubeletServer {
     });
   });
 
+  const upgradeRoutes: Record<string, UpgradeHandler> = { exec: handleExec, attach: handleAttach, portForward: handlePortForward };
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'https://kubelet');
+    const [route = '', ...rest] = url.pathname.split('/').filter(Boolean);
+    const handler = upgradeRoutes[route];
+    if (!handler) {
+      rejectUpgrade(socket, 404, `${url.pathname} not found`);
+      return;
+    }
+    let parts: string[];
+    try {
+      parts = rest.map(decodeURIComponent);
+    } catch {
+      rejectUpgrade(socket, 400, 'malformed path');
+      return;
+    }
+    Promise.resolve(handler(req, socket, head, { runtime, parts, url })).catch((err: unknown) => {
+      rejectUpgrade(socket, 500, err instanceof Error ? err.message : String(err));
+    });
+  });
+
   return {
     listen(port, host) {
       return new Promise<number>((resolve, reject) => {
@@ -163,6 +193,7 @@ export function createKubeletServer(opts: KubeletServerOptions): KubeletServer {
     },
     close() {
       for (const r of open) r.destroy();
+      for (const s of upgraded) s.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

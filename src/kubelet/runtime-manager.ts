@@ -32,6 +32,7 @@ import type { PullPolicy } from './runtime/cri/pull-policy.js';
 import { linuxContainerResources } from './runtime/cri/resources.js';
 import type { WireLinuxContainerResources } from './runtime/cri/wire.js';
 import type { TimerQueue } from './timer-queue.js';
+import { ETC_HOSTS_PATH, podHostnameAndDomain, writePodHostsFile } from './volumes/etc-hosts.js';
 import type { VolumeManager } from './volumes/volume-manager.js';
 
 /** Upstream minimumGracePeriodInSeconds. */
@@ -124,9 +125,10 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
     })));
     const ns = meta.namespace ?? 'default';
     const domain = opts.clusterDomain ?? 'cluster.local';
+    const host = podHostnameAndDomain(pod, domain);
     return {
       metadata: { name: meta.name ?? '', namespace: ns, uid: meta.uid ?? '', attempt },
-      hostname: spec.hostname ?? meta.name ?? '',
+      hostname: spec.setHostnameAsFQDN && host.domain ? `${host.hostname}.${host.domain}` : host.hostname,
       logDirectory: `/var/log/pods/${ns}_${meta.name}_${meta.uid}`,
       ...(opts.clusterDns && !spec.hostNetwork ? {
         dnsConfig: { servers: [opts.clusterDns], searches: [`${ns}.svc.${domain}`, `svc.${domain}`, domain], options: ['ndots:5'] },
@@ -182,6 +184,11 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
         mounts = await opts.volumes.mountsFor(pod, c, env);
       } catch (err) {
         throw new ContainerConfigError(err instanceof Error ? err.message : String(err));
+      }
+      // The kubelet-managed /etc/hosts, unless the container mounts something there itself.
+      if ((podIp || pod.spec?.hostNetwork) && !mounts.some((m) => m.containerPath === ETC_HOSTS_PATH)) {
+        const file = await writePodHostsFile(opts.volumes.podDir(pod.metadata?.uid ?? ''), pod, podIp ? [podIp] : [], opts.clusterDomain ?? 'cluster.local');
+        mounts.push({ containerPath: ETC_HOSTS_PATH, hostPath: file, readonly: false });
       }
     }
     return { env, mounts };

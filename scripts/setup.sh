@@ -20,7 +20,8 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 
 # --- Debian packages -------------------------------------------------------------------------
 # etcd for the etcd datastore; containerd, runc, CNI plugins, busybox, iptables and iproute2 for
-# real nodes (the kubelet's CRI runtime, pod networking, the test images).
+# real nodes (the kubelet's CRI runtime, pod networking, the test images); docker-registry and
+# skopeo for the image-pull tests (a registry on loopback, images pushed into it).
 PACKAGES=(
   etcd-server
   etcd-client
@@ -30,6 +31,8 @@ PACKAGES=(
   busybox-static
   iptables
   iproute2
+  docker-registry
+  skopeo
 )
 
 is_installed() {

@@ -3,7 +3,10 @@
  * discovery, OpenAPI) and routing of resource requests to per-resource registries.
  */
 import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { StatusError, unauthorized } from '../apimachinery/errors.js';
 import type { ResourceInfo } from '../apimachinery/resource-info.js';
@@ -21,8 +24,10 @@ import { OPENAPI_V2_PROTO_ACCEPT, OPENAPI_V2_PROTO_CONTENT_TYPE, openapiV2Protob
 import { handleResource } from './handlers/resource-handler.js';
 import type { HandlerContext } from './handlers/resource-handler.js';
 import { handleVirtual } from './handlers/virtual.js';
+import { handlePodStreamUpgrade, parsePodStreamPath } from './handlers/pod-stream.js';
 import type { Authenticator, UserInfo } from './auth/authenticator.js';
 import type { TokenIssuer } from './auth/service-account-token.js';
+import type { OpenRoute } from './node-join.js';
 import { ResourceRegistry } from './rest/resource-registry.js';
 import { resourcePrefix } from './rest/keys.js';
 import { createResourceCache } from './rest/store-cache.js';
@@ -55,6 +60,8 @@ export interface ApiServerOptions {
   garbageCollector?: boolean;
   /** Issues service account tokens for the TokenRequest API. */
   tokens?: TokenIssuer;
+  /** Endpoints served before authentication (node join: `/cacerts`, kubelet certificates). */
+  openRoutes?: OpenRoute[];
 }
 
 export interface ApiServer {
@@ -107,11 +114,27 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const server = https.createServer({
     cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false,
     keepAlive: true,
-  }, (req, res) => {
+  }, onRequest);
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
     handle(req, res).catch((err) => {
       if (!(err instanceof StatusError)) log.error({ err: String(err instanceof Error ? err.stack : err), url: req.url }, 'request failed');
       writeError(res, err);
     });
+  }
+
+  // Pod exec/attach/portforward upgrade; any other upgrade request is served as a plain request.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const stream = parsePodStreamPath(new URL(req.url ?? '/', 'https://localhost'));
+    if (stream) {
+      void handlePodStreamUpgrade(req, socket, head, stream, { authenticator: opts.authenticator, registryFor: (g, r) => byGroupResource.get(`${g}/${r}`), ready });
+      return;
+    }
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.on('finish', () => socket.end());
+    onRequest(req, res);
   });
   server.keepAliveTimeout = 120_000;
   server.headersTimeout = 125_000;
@@ -125,6 +148,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     if (path === '/healthz' || path === '/livez') return void writeRaw(res, 200, 'ok');
     if (path === '/readyz') return void (isReady ? writeRaw(res, 200, 'ok') : writeRaw(res, 500, '[-]informer-sync failed: reason withheld\nreadyz check failed'));
     if (path === '/version') return void writeJson(res, 200, SERVER_VERSION);
+    for (const route of opts.openRoutes ?? []) if (await route(req, res, path)) return;
 
     const user = opts.authenticator.authenticate(req);
     if (!user) throw unauthorized();

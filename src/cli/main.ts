@@ -4,24 +4,8 @@ import { runServer } from './server-command.js';
 import type { ServerFlags } from './server-command.js';
 import { defaultDataDir } from './paths.js';
 import { registerImageCommand } from './image-command.js';
-
-function env(name: string): string | undefined {
-  const v = process.env[`SKIFF_${name}`];
-  return v === undefined || v === '' ? undefined : v;
-}
-
-/** An option whose default comes from SKIFF_<NAME> first, then the built-in default. */
-function opt(flags: string, description: string, envName: string, fallback?: string): Option {
-  const o = new Option(flags, `${description} (env SKIFF_${envName})`);
-  const v = env(envName) ?? fallback;
-  if (v !== undefined) o.default(v);
-  return o;
-}
-
-function boolEnv(name: string): boolean {
-  const v = env(name);
-  return v === 'true' || v === '1';
-}
+import { registerAgentCommand } from './agent-command.js';
+import { boolEnv, opt } from './options.js';
 
 /** A Go-style duration (`40s`, `1m30s`, `500ms`; a bare number is seconds) in milliseconds. */
 function parseDurationMs(text: string, flag: string): number {
@@ -92,6 +76,7 @@ export function buildProgram(): Command {
       };
       await runServer(flags);
     });
+  registerAgentCommand(program);
   registerImageCommand(program);
   return program;
 }

@@ -16,10 +16,12 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { log } from './log.js';
 import { runSchedulerComponent } from '../scheduler/run.js';
 import { selectControllers } from '../controller-manager/select.js';
-import { setKubeletClientCredentials } from '../apiserver/handlers/pod-log.js';
+import { setKubeletClientCredentials } from '../apiserver/handlers/kubelet-endpoint.js';
 import type { Agent } from '../node/agent.js';
 import { CONTAINERD_REQUIREMENTS, checkRequirements, cniRequirements } from '../node/containerd/prerequisites.js';
-import { DEFAULT_BRIDGE, DEFAULT_CNI_BIN_DIR } from '../node/containerd/config.js';
+import { DEFAULT_BRIDGE, DEFAULT_CNI_BIN_DIR, nodePodCidr } from '../node/containerd/config.js';
+import { ensureNodeToken } from '../apiserver/auth/node-token.js';
+import { createNodeJoinRoutes } from '../apiserver/node-join.js';
 
 export interface ServerFlags {
   dataDir: string;
@@ -78,6 +80,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   }
   const serviceIp = firstServiceIp(flags.serviceCidr);
   const pki = await ensurePki({ dir: flags.dataDir, hostnames: [hostname()], ips: [serviceIp] });
+  const nodeToken = ensureNodeToken(flags.dataDir, pki.caCertPem);
   const store = await openStore(flags.datastoreEndpoint, flags.dataDir);
   const compactor = startCompactor(store);
   const saKeys = loadOrCreateServiceAccountKeys(flags.dataDir);
@@ -90,6 +93,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     tls: { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem },
     serviceCidr: flags.serviceCidr, nodePortRange: flags.serviceNodePortRange,
     tokens: createTokenIssuer(saKeys),
+    openRoutes: [createNodeJoinRoutes({ pki, token: nodeToken, clusterDns: clusterDnsIp(flags.serviceCidr), clusterDomain: 'cluster.local' })],
   });
   const port = await api.listen(flags.httpsPort, flags.bindAddress);
   await api.ready;
@@ -103,9 +107,10 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   });
   const controllers = new AbortController();
   setMaxListeners(0, controllers.signal);
+  const controllerNames = selectControllers(flags.controllers ?? '*');
   const controllerManager = startControllerManager({
     kubeconfigPath, signal: controllers.signal, logger: log, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs,
-    controllers: selectControllers(flags.controllers ?? '*'),
+    controllers: controllerNames, clusterCidr: flags.clusterCidr,
   });
   const scheduler = flags.disableScheduler ? { done: Promise.resolve() } : runSchedulerComponent({ kubeconfigPath, signal: controllers.signal, logger: log });
   // Node code (kubelet, CRI, gRPC) loads only when this process runs a node: a control-plane-only
@@ -121,7 +126,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     const nodeName = (flags.nodeName ?? hostname()).toLowerCase();
     const serving = await pki.signServingCert(nodeName, { dnsNames: [nodeName, 'localhost'], ips: ['127.0.0.1', nodeInternalIp([flags.cniBridge ?? DEFAULT_BRIDGE])] });
     agentStarting = startAgent({
-      kubeconfigPath, dataDir: flags.dataDir, nodeName, clusterCidr: flags.clusterCidr ?? DEFAULT_CLUSTER_CIDR,
+      kubeconfigPath, dataDir: flags.dataDir, nodeName,
+      // Without the IPAM controller the embedded node takes the cluster CIDR's first /24 itself.
+      podCidr: controllerNames.includes('nodeipam') ? undefined : nodePodCidr(flags.clusterCidr ?? DEFAULT_CLUSTER_CIDR, 0),
       containerRuntimeEndpoint: flags.containerRuntimeEndpoint, cniBridge: flags.cniBridge, kubeletPort: flags.kubeletPort ?? DEFAULT_KUBELET_PORT,
       tls: { caCertPem: pki.caCertPem, certPem: serving.certPem, keyPem: serving.keyPem }, clusterDns: clusterDnsIp(flags.serviceCidr), logger: log,
       podManifestPath: flags.podManifestPath, manifestUrl: flags.manifestUrl,
@@ -135,7 +142,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   }
   api.markReady();
   log.info({ port, dataDir: flags.dataDir, kubeconfig: kubeconfigPath, startupMs: Math.round(performance.now() - started) }, 'skiff server ready');
-  process.stderr.write(`skiff server listening on https://${flags.bindAddress}:${port}; kubeconfig ${kubeconfigPath}\n`);
+  process.stderr.write(`skiff server listening on https://${flags.bindAddress}:${port}; kubeconfig ${kubeconfigPath}; node token ${nodeToken.path}\n`);
 
   let stopping = false;
   const stop = async (signal: string, code = 0): Promise<void> => {

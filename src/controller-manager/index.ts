@@ -24,15 +24,16 @@ import { startNodeLifecycleController } from '../controllers/node-lifecycle/node
 import { startStatefulSetController } from '../controllers/statefulset/stateful-set-controller.js';
 import { startDaemonSetController } from '../controllers/daemonset/daemon-set-controller.js';
 import { startDisruptionController } from '../controllers/disruption/disruption-controller.js';
+import { startNodeIpamController } from '../controllers/nodeipam/node-ipam-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
 export type ControllerName = 'garbage-collector' | 'namespace' | 'resourcequota' | 'node-lifecycle'
   | 'replicaset' | 'replicationcontroller' | 'deployment' | 'serviceaccount' | 'endpoints' | 'endpointslice' | 'persistentvolume-binder'
-  | 'job' | 'cronjob' | 'statefulset' | 'daemonset' | 'disruption';
+  | 'job' | 'cronjob' | 'statefulset' | 'daemonset' | 'disruption' | 'nodeipam';
 export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace', 'resourcequota', 'node-lifecycle',
   'replicaset', 'replicationcontroller', 'deployment', 'serviceaccount', 'endpoints', 'endpointslice', 'persistentvolume-binder',
-  'job', 'cronjob', 'statefulset', 'daemonset', 'disruption'];
+  'job', 'cronjob', 'statefulset', 'daemonset', 'disruption', 'nodeipam'];
 
 export interface ControllerManagerOptions {
   /** Either a kubeconfig to read or a ready client. */
@@ -46,6 +47,9 @@ export interface ControllerManagerOptions {
   controllers?: readonly ControllerName[];
   /** Node lifecycle: heartbeat grace before a node is Unknown (default 40 s). */
   nodeMonitorGracePeriodMs?: number;
+  /** Node IPAM: pod addresses (`--cluster-cidr`, default 10.42.0.0/16), a /`nodeCidrMaskSize` (24) per node. */
+  clusterCidr?: string;
+  nodeCidrMaskSize?: number;
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
@@ -60,7 +64,7 @@ export interface ControllerManager {
 
 /** Runs the controllers until `signal` aborts. */
 async function runControllers(client: RestClient, names: readonly ControllerName[], signal: AbortSignal, logger: Logger,
-  settings: Pick<ControllerManagerOptions, 'nodeMonitorGracePeriodMs'> = {}): Promise<void> {
+  settings: Pick<ControllerManagerOptions, 'nodeMonitorGracePeriodMs' | 'clusterCidr' | 'nodeCidrMaskSize'> = {}): Promise<void> {
   const factory = createSharedInformerFactory(client, { logger });
   const running: Promise<void>[] = [];
   if (names.includes('garbage-collector')) {
@@ -111,6 +115,11 @@ async function runControllers(client: RestClient, names: readonly ControllerName
   }
   if (names.includes('disruption')) {
     running.push(startDisruptionController({ client, factory, signal, logger }).done);
+  }
+  if (names.includes('nodeipam')) {
+    running.push(startNodeIpamController({
+      client, factory, signal, logger, clusterCidr: settings.clusterCidr, nodeCidrMaskSize: settings.nodeCidrMaskSize,
+    }).done);
   }
   factory.start();
   signal.addEventListener('abort', () => factory.stop(), { once: true });

@@ -29,7 +29,8 @@ import { createKubeletServer } from '../kubelet/server/kubelet-server.js';
 import { createTimerQueue } from '../kubelet/timer-queue.js';
 import type { ContainerEventListener } from '../kubelet/runtime/runtime.js';
 import { LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from '../kubelet/runtime/runtime.js';
-import { DEFAULT_BRIDGE, DEFAULT_NETWORK_NAME, nodePodCidr } from './containerd/config.js';
+import { DEFAULT_BRIDGE, DEFAULT_NETWORK_NAME } from './containerd/config.js';
+import { awaitPodCidr } from './pod-cidr.js';
 import type { Containerd } from './containerd/containerd.js';
 import { startContainerd } from './containerd/containerd.js';
 import { BUSYBOX_REQUIREMENT, MissingPackagesError, missingRequirements } from './containerd/prerequisites.js';
@@ -43,10 +44,16 @@ export interface AgentOptions {
   dataDir: string;
   /** Default: the host name, lower-cased. */
   nodeName?: string;
-  /** `--cluster-cidr`, a /16; this node takes its first /24. */
-  clusterCidr?: string;
-  /** This node's index in the cluster CIDR (the /24 it takes); default 0. */
-  nodeIndex?: number;
+  /**
+   * This node's pod CIDR when the agent picks it itself (the embedded agent of a server that runs
+   * no node IPAM controller). Unset: the node's `spec.podCIDR` as the IPAM controller assigns it
+   * (the Node is created first when missing, and the agent waits for the CIDR).
+   */
+  podCidr?: string;
+  /** How long to wait for the IPAM controller's pod CIDR (default 120 s). */
+  podCidrTimeoutMs?: number;
+  /** The node's InternalIP (`--node-ip`); default the default route's address. */
+  internalIP?: string;
   /** `unix:///…sock` of a running CRI runtime; when unset Skiff starts its own containerd. */
   containerRuntimeEndpoint?: string;
   /** The pod bridge (default `skiff0`) and CNI network name (default `skiff`). */
@@ -210,7 +217,6 @@ function withPodEvents(runtime: CriRuntime): CriRuntime {
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const logger = opts.logger ?? silentLogger;
   const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
-  const podCidr = nodePodCidr(opts.clusterCidr ?? DEFAULT_CLUSTER_CIDR, opts.nodeIndex ?? 0);
   const bridge = opts.cniBridge ?? DEFAULT_BRIDGE;
   let containerd: Containerd | undefined;
   let runtime: CriRuntime | undefined;
@@ -226,6 +232,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
   };
   try {
+    const client = clientFromKubeconfig(opts.kubeconfigPath, { userAgent: `skiff-kubelet/${nodeName}` });
+    cleanups.push(() => client.close());
+    // The bridge's CNI config needs the pod CIDR before containerd starts.
+    const podCidr = opts.podCidr ?? await awaitPodCidr(client, nodeName, { timeoutMs: opts.podCidrTimeoutMs, logger });
     let endpoint = opts.containerRuntimeEndpoint;
     if (!endpoint) {
       containerd = await startContainerd({
@@ -255,8 +265,6 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     const srv = server;
     cleanups.push(() => srv.close());
 
-    const client = clientFromKubeconfig(opts.kubeconfigPath, { userAgent: `skiff-kubelet/${nodeName}` });
-    cleanups.push(() => client.close());
     const timers = createTimerQueue({ onError: (err) => logger.error({ err: errorText(err) }, 'kubelet timer failed') });
     cleanups.push(() => timers.close());
     const events = createEventSink(client, { logger });
@@ -276,7 +284,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     const kubelet: Kubelet = createKubelet({
       client, nodeName, runtime: rt, timers, pods, recorder: events.recorderFor(nodeName),
       prober: createRealProber({ runtime: rt }), handlers: createHandlerRunner({ runtime: rt }),
-      internalIP: nodeInternalIp([bridge]), podCIDR: podCidr, capacity, allocatable, rootDir, kubeletPort: boundPort,
+      internalIP: opts.internalIP ?? nodeInternalIp([bridge]), podCIDR: podCidr, capacity, allocatable, rootDir, kubeletPort: boundPort,
       clusterDns: opts.clusterDns, clusterDomain: opts.clusterDomain, logger,
       nodeInfo: {
         kernelVersion: release(), osImage: osImage(), machineID: machineId, bootID: readTrim('/proc/sys/kernel/random/boot_id'),

@@ -207,8 +207,11 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   });
 
   function generate(st: PodState, rs: PodRuntimeStatus, terminal: boolean): PodStatus {
+    // A pod that finished before a status with its IP went out keeps the IP its sandbox had (as upstream).
+    const old = statusManager.getPodStatus(st.uid) ?? st.pod.status ?? {};
+    const knownIp = st.rs?.sandboxes.find((s) => s.ip)?.ip;
     return generatePodStatus({
-      pod: st.pod, runtime: rs, oldStatus: statusManager.getPodStatus(st.uid) ?? st.pod.status ?? {}, podIsTerminal: terminal,
+      pod: st.pod, runtime: rs, oldStatus: !old.podIP && knownIp ? { ...old, podIP: knownIp, podIPs: [{ ip: knownIp }] } : old, podIsTerminal: terminal,
       reasons: st.reasons, readiness: probes.readiness, startup: probes.startup, hostIPs: [opts.internalIP],
       runtimeName, now: rfc3339(timers.now()),
     });
@@ -248,8 +251,8 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       st.killGrace = podGracePeriodSeconds(st.pod);
       await rm.killPod(st.pod, rs, st.killGrace);
       const after = await rm.podStatus(uid);
-      st.rs = after;
       if (!st.removed) statusManager.setPodStatus(st.pod, generate(st, after, true));
+      st.rs = after;
       st.work = 'terminated';
       outcome = {};
     }

@@ -185,6 +185,51 @@ describe('pod STATUS / READY / RESTARTS', () => {
       want: ['0/1', 'SchedulingGated', '0'],
     },
     {
+      name: 'Init:ExitCode without a reason',
+      pod: pod({ ...one, initContainers: [{ name: 'i1' }] }, {
+        phase: 'Pending',
+        initContainerStatuses: [{ name: 'i1', restartCount: 0, state: { terminated: { exitCode: 3 } } }],
+      }),
+      want: ['0/1', 'Init:ExitCode:3', '0'],
+    },
+    {
+      name: 'PodInitializing once the init containers are done',
+      pod: pod({ ...one, initContainers: [{ name: 'i1' }] }, {
+        phase: 'Pending',
+        conditions: [{ type: 'Initialized', status: 'True' }],
+        initContainerStatuses: [{ name: 'i1', restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } }],
+        containerStatuses: [{ name: 'c', restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }],
+      }),
+      want: ['0/1', 'PodInitializing', '0'],
+    },
+    {
+      name: 'Signal without a reason',
+      pod: pod(one, { phase: 'Running', containerStatuses: [{ name: 'c', restartCount: 0, state: { terminated: { exitCode: 137, signal: 9 } } }] }),
+      want: ['0/1', 'Signal:9', '0'],
+    },
+    {
+      name: 'Completed container and another running with the Ready condition → Running',
+      pod: pod(two, {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'True' }],
+        containerStatuses: [
+          { name: 'a', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } },
+          { name: 'b', ready: true, restartCount: 0, state: { running: {} } },
+        ],
+      }),
+      want: ['1/2', 'Running', '0'],
+    },
+    {
+      name: 'a crash-looping sidecar after initialization keeps Init:CrashLoopBackOff (as upstream), restarts counted',
+      pod: pod({ ...one, initContainers: [{ name: 'side', restartPolicy: 'Always' }] }, {
+        phase: 'Running',
+        conditions: [{ type: 'Initialized', status: 'True' }],
+        initContainerStatuses: [{ name: 'side', ready: false, started: false, restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } } }],
+        containerStatuses: [{ name: 'c', ready: true, restartCount: 0, state: { running: {} } }],
+      }),
+      want: ['1/2', 'Init:CrashLoopBackOff', '2'],
+    },
+    {
       name: 'Evicted',
       pod: pod(one, { phase: 'Failed', reason: 'Evicted' }),
       want: ['0/1', 'Evicted', '0'],

@@ -11,7 +11,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { freePort, startServer } from '../helpers/cluster.js';
+import { startAgentProcess } from './agent-process.js';
+import type { AgentProcess } from './agent-process.js';
 import type { TestServer } from '../helpers/cluster.js';
 import { kubectl } from '../helpers/kubectl.js';
 import type { KubectlResult } from '../helpers/kubectl.js';
@@ -116,6 +120,9 @@ export function removeChains(tableChains: string[]): void {
 /** One agent server for a test file, with kubectl helpers and a thorough teardown. */
 export class AgentCluster {
   server: TestServer | undefined;
+  /** A `skiff agent` joined to a `--disable-agent` server (startJoined), with its own data dir. */
+  agent: AgentProcess | undefined;
+  agentArgs: string[] = [];
   containerdSocket = '';
   private hostBefore: HostSnapshot | undefined;
   private readonly podUids = new Set<string>();
@@ -142,6 +149,42 @@ export class AgentCluster {
       ],
     });
     this.containerdSocket = join(this.server.dataDir, 'containerd', 'containerd.sock');
+  }
+
+  /**
+   * A control-plane-only server plus `skiff agent --server … --token …` as a separate process with
+   * its own data dir, node name, bridge and kubelet port; the node IP is loopback.
+   */
+  async startJoined(serverArgs: string[] = [], agentArgs: string[] = []): Promise<void> {
+    preflight();
+    assert.equal(linkExists(this.net.bridge), false, `bridge ${this.net.bridge} exists before the test`);
+    this.hostBefore = snapshotHost();
+    this.server = await startServer({ args: ['--cluster-cidr', this.net.clusterCidr, ...serverArgs] });
+    const dataDir = await mkdtemp(join(tmpdir(), 'skiff-e2e-agent-'));
+    this.agentArgs = [
+      '--server', this.server.url, '--token-file', join(this.server.dataDir, 'server', 'node-token'), '--node-name', this.net.node,
+      '--node-ip', '127.0.0.1', '--cni-bridge', this.net.bridge, '--kubelet-port', String(await freePort()), ...agentArgs,
+    ];
+    this.containerdSocket = join(dataDir, 'containerd', 'containerd.sock');
+    try {
+      this.agent = await startAgentProcess(dataDir, this.agentArgs);
+    } catch (err) {
+      await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Stops the joined agent (SIGTERM) and starts it again with the same arguments and data dir. */
+  async restartAgent(): Promise<void> {
+    assert.ok(this.agent, 'no joined agent');
+    const exit = await this.agent.stop('SIGTERM');
+    assert.equal(exit.code, 0, `agent exited with ${JSON.stringify(exit)}:\n${this.agent.logs().slice(-3000)}`);
+    this.agent = await startAgentProcess(this.agent.dataDir, this.agentArgs);
+  }
+
+  /** The data dir of the node's containerd and kubelet. */
+  nodeDataDir(): string {
+    return this.agent?.dataDir ?? this.srv().dataDir;
   }
 
   k(args: string[], timeoutMs = 60_000, input?: string): Promise<KubectlResult> {
@@ -227,8 +270,14 @@ export class AgentCluster {
       }
       if (left.length) problems.push(`containers left: ${left.join(', ')}`);
       let containerdPid = 0;
-      const pidFile = join(server.dataDir, 'containerd', 'containerd.pid');
+      const pidFile = join(this.nodeDataDir(), 'containerd', 'containerd.pid');
       if (existsSync(pidFile)) containerdPid = Number(readFileSync(pidFile, 'utf8').trim());
+      if (this.agent) {
+        const agentPid = this.agent.pid;
+        const agentExit = await this.agent.stop('SIGTERM');
+        if (agentExit.code !== 0) problems.push(`agent exited with ${JSON.stringify(agentExit)}`);
+        if (alive(agentPid)) problems.push(`agent ${agentPid} still running`);
+      }
       const serverPid = server.pid;
       const exit = await server.stop('SIGTERM');
       if (exit.code !== 0) problems.push(`server exited with ${JSON.stringify(exit)}`);
@@ -239,7 +288,7 @@ export class AgentCluster {
       }
     }
     if (this.hostBefore && server) {
-      const dataDir = server.dataDir;
+      const dataDir = this.nodeDataDir();
       const newNetns = listNetns().filter((n) => this.ourNetns.has(n));
       if (newNetns.length) problems.push(`network namespaces left: ${newNetns.join(', ')}`);
       const leftMounts = listMounts(dataDir);
@@ -270,7 +319,10 @@ export class AgentCluster {
       process.stderr.write(`# cleanup removed: ${JSON.stringify(report)}\n`);
       if (linkExists(this.net.bridge)) problems.push(`bridge ${this.net.bridge} could not be removed`);
       if (listMounts(dataDir).length) problems.push(`kept ${dataDir} because of mounts`);
-      else await server.cleanup();
+      else {
+        await server.cleanup();
+        if (this.agent) await rm(dataDir, { recursive: true, force: true });
+      }
       if (existsSync(dataDir)) problems.push(`data dir ${dataDir} left`);
     }
     return problems;

@@ -12,6 +12,7 @@
  * | `sim.skiff.io/ignore-sigterm` (`true`, or `.<container>`) | on stop, exit 137 only after the grace period instead of 143 at once |
  * | `sim.skiff.io/start-delay` (`.<container>`) | start delay instead of the runtime's default |
  * | `sim.skiff.io/probe-fail` (`.<container>`) | comma list of `liveness`, `readiness`, `startup` probes that fail |
+ * | `sim.skiff.io/cpu-usage`, `sim.skiff.io/memory-usage` (`.<container>`) | what `/stats/summary` reports a running container uses (see `stats/simulated-summary.ts`) |
  *
  * Init containers (non-sidecar) exit 0 right after starting unless their own `.<name>` annotation
  * says otherwise. Cost: one object per sandbox and container and a timer-queue entry only for a
@@ -93,7 +94,7 @@ interface SimContainer {
 }
 
 /** The annotation for one container: `<key>.<container>` wins over `<key>` (when pod-wide applies). */
-function annotationFor(annotations: Labels, key: string, container: string, podWide: boolean): string | undefined {
+export function annotationFor(annotations: Labels, key: string, container: string, podWide: boolean): string | undefined {
   const own = annotations[`${key}.${container}`];
   if (own !== undefined) return own;
   return podWide ? annotations[key] : undefined;

@@ -17,8 +17,9 @@ import { RuntimeError, isRuntimeNotFound } from '../runtime.js';
 import type {
   Container, ContainerEvent, ContainerEventListener, ContainerEventType, ContainerFilter, ContainerState, ContainerStatus, ContainerStatusResponse,
   CreateContainerRequest, ExecSyncRequest, ExecSyncResponse, ImageSpec, Mount, PodSandbox, PodSandboxConfig, PodSandboxFilter, PodSandboxStatus,
-  PodSandboxStatusResponse, RunPodSandboxRequest, RuntimeService, VersionResponse, ContainerConfig,
+  PodSandboxStatusResponse, RunPodSandboxRequest, RuntimeService, VersionResponse, ContainerConfig, ContainerStatsRuntime,
 } from '../runtime.js';
+import { containerStatsFromWire } from './container-stats.js';
 import type { CriClient } from './cri-client.js';
 import { createCriClient, isUnimplemented } from './cri-client.js';
 import type { ImagePuller } from './pull-policy.js';
@@ -52,7 +53,7 @@ export interface CriImageService extends ImagePuller {
   imageFsInfo(): Promise<{ mountpoint: string; usedBytes: number; inodesUsed: number }[]>;
 }
 
-export interface CriRuntime extends RuntimeService, CriImageService {
+export interface CriRuntime extends RuntimeService, CriImageService, ContainerStatsRuntime {
   readonly client: CriClient;
   /** The runtime's RuntimeReady / NetworkReady conditions. */
   status(): Promise<WireRuntimeCondition[]>;
@@ -380,6 +381,13 @@ export function createCriRuntime(opts: CriRuntimeOptions): CriRuntime {
         listeners.delete(listener);
         if (listeners.size === 0) stopEvents();
       };
+    },
+
+    async listContainerStats(filter) {
+      const res = await client.runtime('ListContainerStats', filter ? {
+        filter: { id: filter.id ?? '', podSandboxId: filter.podSandboxId ?? '', labelSelector: { ...(filter.labelSelector ?? {}) } },
+      } : {});
+      return res.stats.map(containerStatsFromWire);
     },
 
     async updateContainerResources(containerId, resources) {

@@ -26,9 +26,8 @@ import {
   LABEL_POD_NAMESPACE, LABEL_POD_UID, isRuntimeNotFound,
 } from './runtime/runtime.js';
 
+import { createImageManager } from './image-manager.js';
 import type { ImagePuller } from './runtime/cri/pull-policy.js';
-import { ImagePullError, IMAGE_PULL_BACK_OFF, ensureImage } from './runtime/cri/pull-policy.js';
-import type { PullPolicy } from './runtime/cri/pull-policy.js';
 import { linuxContainerResources } from './runtime/cri/resources.js';
 import type { WireLinuxContainerResources } from './runtime/cri/wire.js';
 import type { TimerQueue } from './timer-queue.js';
@@ -114,8 +113,7 @@ export function podGracePeriodSeconds(pod: Pod): number {
 export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManager {
   const { runtime, recorder, backoff, timers, probes } = opts;
   const images = opts.images ?? (isImagePuller(runtime) ? runtime : undefined);
-  /** When each container's last image pull failed (the pull back-off runs from there). */
-  const pullFailedAt = new Map<string, number>();
+  const imageManager = images && createImageManager({ puller: images, recorder, backoff, now: () => timers.now() });
 
   function sandboxConfig(pod: Pod, attempt: number): PodSandboxConfig {
     const meta = pod.metadata ?? {};
@@ -265,31 +263,11 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
     }
     const restartCount = last ? last.restartCount + 1 : 0;
     const ref = containerRef(pod, c, type !== 'app');
-    if (images) {
-      const image = c.image ?? '';
-      const pullKey = `pull_${backoffKey(pod, c)}`;
-      const now = timers.now();
-      const failedAt = pullFailedAt.get(pullKey);
-      if (failedAt !== undefined && backoff.isInBackOffSince(pullKey, failedAt)) {
-        reasons.set(c.name, { reason: IMAGE_PULL_BACK_OFF, message: `Back-off pulling image "${image}"` });
-        recorder.event(ref, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
-        return backoff.until(pullKey, failedAt);
-      }
-      const policy = (c.imagePullPolicy ?? undefined) as PullPolicy | undefined;
-      try {
-        const r = await ensureImage(images, image, policy, () => recorder.event(ref, 'Normal', 'Pulling', `Pulling image "${image}"`));
-        if (r.pulled) recorder.event(ref, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${r.pullMs}ms`);
-        else recorder.event(ref, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
-        backoff.reset(pullKey);
-        pullFailedAt.delete(pullKey);
-      } catch (err) {
-        if (!(err instanceof ImagePullError)) throw err;
-        recorder.event(ref, 'Warning', 'Failed', err.message);
-        recorder.event(ref, 'Warning', 'Failed', `Error: ${err.reason}`);
-        reasons.set(c.name, { reason: err.reason, message: err.message });
-        backoff.next(pullKey, now);
-        pullFailedAt.set(pullKey, now);
-        return backoff.until(pullKey, now);
+    if (imageManager) {
+      const r = await imageManager.ensureImageExists(pod, c, ref);
+      if (!r.ok) {
+        reasons.set(c.name, { reason: r.reason, message: r.message });
+        return r.retryAt;
       }
     } else {
       recorder.event(ref, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`);

@@ -21,6 +21,8 @@ import { createSimulatedRuntime } from './runtime/simulated.js';
 import type { SimulatedRuntime } from './runtime/simulated.js';
 import type { TimerQueue } from './timer-queue.js';
 import { createTimerQueue } from './timer-queue.js';
+import { registerInProcessSummary } from './stats/in-process.js';
+import { createSimulatedSummary } from './stats/simulated-summary.js';
 
 export interface SimulatedNodeCapacity {
   cpu: string;
@@ -135,12 +137,14 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
   const kubelets: Kubelet[] = [];
   const runtimes = new Map<string, SimulatedRuntime>();
   const names: string[] = [];
+  const unregisterStats: (() => void)[] = [];
   for (let i = start; i < start + opts.count; i++) {
     const name = `${prefix}${i}`;
     const podCIDR = formatCidr(subnet(clusterCidr, 24, i));
     const runtime = createSimulatedRuntime({ timers, podCidr: podCIDR, startDelayMs: opts.startDelayMs });
     runtimes.set(name, runtime);
     names.push(name);
+    unregisterStats.push(registerInProcessSummary(name, createSimulatedSummary({ nodeName: name, runtime, pods: () => source.podsOn(name), startMs: Date.now() })));
     kubelets.push(createKubelet({
       client: opts.client, nodeName: name, runtime, prober: runtime.prober, timers,
       pods: opts.podManifestPath || opts.manifestUrl ? createStaticPodSource({
@@ -198,6 +202,7 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
       if (stopped) return;
       stopped = true;
       for (const k of kubelets) k.stop();
+      for (const u of unregisterStats) u();
       source.stop();
       nodeInformer.stop();
       await events.flush().catch(() => {});

@@ -26,6 +26,7 @@ import { createCriRuntime } from '../kubelet/runtime/cri/cri-runtime.js';
 import type { CriRuntime } from '../kubelet/runtime/cri/cri-runtime.js';
 import type { KubeletServer } from '../kubelet/server/kubelet-server.js';
 import { createKubeletServer } from '../kubelet/server/kubelet-server.js';
+import { createStatsSampler } from '../kubelet/stats/runtime-sampler.js';
 import { createTimerQueue } from '../kubelet/timer-queue.js';
 import type { ContainerEventListener } from '../kubelet/runtime/runtime.js';
 import { LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from '../kubelet/runtime/runtime.js';
@@ -260,7 +261,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     cleanups.push(() => rt.close());
 
     const port = opts.kubeletPort ?? DEFAULT_KUBELET_PORT;
-    server = createKubeletServer({ runtime: rt, tls: opts.tls });
+    const stats = createStatsSampler({ nodeName, runtime: rt, onError: (err) => logger.debug({ err: errorText(err) }, 'stats sample failed') });
+    stats.start();
+    cleanups.push(() => stats.stop());
+    server = createKubeletServer({ runtime: rt, tls: opts.tls, stats });
     const boundPort = await server.listen(port, opts.kubeletBindAddress ?? '127.0.0.1');
     const srv = server;
     cleanups.push(() => srv.close());

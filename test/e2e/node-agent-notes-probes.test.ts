@@ -123,6 +123,19 @@ describe('node: probes, deletion and volumes from the notes', { timeout: 420_000
     assert.doesNotMatch(await eventMessages('tcpready'), /^Unhealthy:/m, 'the server listened before the first probe');
   });
 
+  test('a readiness gate keeps the pod not Ready until its condition is set True through the status', async () => {
+    await cluster.apply(pod('gated', 'sleep 3600', { spec: '  readinessGates:\n  - conditionType: example.com/feature-1\n' }));
+    const wide = await cluster.waitOutput(['get', 'pod', 'gated', '-o', 'wide'], /^gated\s+1\/1\s+Running\s/m);
+    assert.match(wide, /\s0\/1\n$/, 'READINESS GATES shows 0/1');
+    const readyCond = async (): Promise<string> => cluster.ok(['get', 'pod', 'gated', '-o',
+      'jsonpath={range .status.conditions[?(@.type=="Ready")]}{.status}|{.reason}|{.message}{end}']);
+    assert.equal(await readyCond(), 'False|ReadinessGatesNotReady|corresponding condition of pod readiness gate "example.com/feature-1" does not exist.');
+    await cluster.ok(['patch', 'pod', 'gated', '--subresource=status', '--type=json', '-p',
+      JSON.stringify([{ op: 'add', path: '/status/conditions/-', value: { type: 'example.com/feature-1', status: 'True' } }])]);
+    await cluster.waitOutput(['get', 'pod', 'gated', '-o', 'wide'], /\s1\/1\n$/);
+    await eventually('the Ready condition to become True', async () => ((await readyCond()).startsWith('True|') ? true : undefined), 30_000, 500);
+  });
+
   test('a failing liveness probe: Unhealthy event and "failed liveness probe, will be restarted"', async () => {
     await cluster.apply(pod('liveless', 'sleep 3600', {
       container: `    livenessProbe:

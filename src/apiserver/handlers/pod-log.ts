@@ -8,33 +8,16 @@
  */
 import { request } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { networkInterfaces } from 'node:os';
 import { StatusError, badRequest } from '../../apimachinery/errors.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import type { HandlerContext } from './resource-handler.js';
+import { findKubelet, kubeletTlsOptions } from './kubelet-endpoint.js';
 
-export interface KubeletClientCredentials {
-  caCertPem: string;
-  certPem: string;
-  keyPem: string;
-}
-
-let credentials: KubeletClientCredentials | undefined;
-
-/** The certificate the API server presents to kubelets, and the CA their serving certificates chain to. */
-export function setKubeletClientCredentials(c: KubeletClientCredentials | undefined): void {
-  credentials = c;
-}
-
-const SIMULATED_LABEL = 'node.skiff.io/simulated';
 const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
 
 interface ContainerView { name: string }
 interface PodView extends KubeObject {
   spec?: { nodeName?: string; containers?: ContainerView[]; initContainers?: ContainerView[]; ephemeralContainers?: ContainerView[] };
-}
-interface NodeView extends KubeObject {
-  status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
 }
 
 function nonNegativeInt(q: URLSearchParams, name: string, min: number, message: string): number | undefined {
@@ -65,20 +48,6 @@ export function selectContainer(pod: PodView, requested: string): string {
   return requested;
 }
 
-function localAddresses(): Set<string> {
-  const out = new Set<string>(['127.0.0.1', '::1']);
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) out.add(a.address);
-  return out;
-}
-
-/** Where to reach a node's kubelet: its InternalIP, or loopback when that address is this machine's. */
-function kubeletHost(node: NodeView): string {
-  const addrs = node.status?.addresses ?? [];
-  const ip = addrs.find((a) => a.type === 'InternalIP')?.address ?? addrs.find((a) => a.type === 'Hostname')?.address ?? '';
-  if (!ip || localAddresses().has(ip)) return '127.0.0.1';
-  return ip;
-}
-
 export async function handlePodLog(ctx: HandlerContext): Promise<void> {
   const { info, query: q, res } = ctx;
   if (info.verb !== 'get') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
@@ -94,30 +63,23 @@ export async function handlePodLog(ctx: HandlerContext): Promise<void> {
   if (sinceTime && Number.isNaN(Date.parse(sinceTime))) throw badRequest(`sinceTime: Invalid value: ${JSON.stringify(sinceTime)}: parsing time`);
   const nodeName = pod.spec?.nodeName ?? '';
   if (!nodeName) throw badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
-  const nodes = ctx.registryFor('', 'nodes');
-  if (!nodes) throw new StatusError(500, 'InternalError', 'nodes are not served');
-  const node = await nodes.get('', nodeName) as NodeView;
-  if (node.metadata.labels?.[SIMULATED_LABEL] === 'true') {
+  const kubelet = await findKubelet(ctx.registryFor, nodeName);
+  if (kubelet.simulated) {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end();
     return;
   }
-  if (!credentials) throw new StatusError(503, 'ServiceUnavailable', 'the API server has no kubelet client credentials');
-  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port || 10250;
+  const tls = kubeletTlsOptions(kubelet);
   const params = new URLSearchParams();
   for (const k of ['follow', 'tailLines', 'sinceSeconds', 'sinceTime', 'timestamps', 'previous', 'limitBytes']) {
     const v = q.get(k);
     if (v !== null && v !== '') params.set(k, v);
   }
   const path = `/containerLogs/${encodeURIComponent(info.namespace)}/${encodeURIComponent(info.name)}/${encodeURIComponent(container)}?${params}`;
-  const host = kubeletHost(node);
   const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request({
-      host, port, path, method: 'GET', ca: credentials!.caCertPem, cert: credentials!.certPem, key: credentials!.keyPem,
-      servername: host === '127.0.0.1' || host.includes(':') ? undefined : host, agent: false,
-    }, resolve);
+    const req = request({ ...tls, path, method: 'GET', agent: false }, resolve);
     req.on('error', (err) => reject(new StatusError(500, 'InternalError',
-      `Get "https://${host}:${port}${path}": ${err.message}`)));
+      `Get "https://${tls.host}:${tls.port}${path}": ${err.message}`)));
     req.end();
     ctx.res.on('close', () => req.destroy());
   });

@@ -25,6 +25,7 @@ import type { UserInfo } from '../auth/authenticator.js';
 import type { TokenIssuer } from '../auth/service-account-token.js';
 import { handleTokenRequest } from './token-request.js';
 import { handlePodLog } from './pod-log.js';
+import { handlePodStreamWithoutUpgrade } from './pod-stream.js';
 
 export interface HandlerContext {
   req: IncomingMessage;
@@ -352,6 +353,10 @@ async function handleSubresource(ctx: HandlerContext): Promise<void> {
     case 'token': return handleTokenRequest(ctx);
     case 'log': {
       if (resource.resource === 'pods' && resource.group === '') return handlePodLog(ctx);
+      break;
+    }
+    case 'exec': case 'attach': case 'portforward': {
+      if (resource.resource === 'pods' && resource.group === '') return handlePodStreamWithoutUpgrade(ctx);
       break;
     }
     case 'finalize': {

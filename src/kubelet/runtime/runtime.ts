@@ -269,6 +269,18 @@ export interface StreamingRuntime {
   portForward(req: PortForwardRequest): Promise<{ url: string }>;
 }
 
+/** CRI `ContainerStats` (the fields the kubelet's stats use); cumulative figures, ns timestamps. */
+export interface ContainerStats {
+  attributes: { id: string; metadata: ContainerMetadata; labels: Labels; annotations: Labels };
+  cpu?: { timestamp: number; usageCoreNanoSeconds?: number };
+  memory?: { timestamp: number; workingSetBytes?: number; availableBytes?: number; usageBytes?: number; rssBytes?: number; pageFaults?: number; majorPageFaults?: number };
+}
+
+/** CRI `ListContainerStats`, for runtimes that measure their containers. */
+export interface ContainerStatsRuntime {
+  listContainerStats(filter?: { id?: string; podSandboxId?: string; labelSelector?: Labels }): Promise<ContainerStats[]>;
+}
+
 export type RuntimeErrorCode = 'NotFound' | 'FailedPrecondition' | 'InvalidArgument' | 'Unavailable' | 'Internal' | 'DeadlineExceeded';
 
 /** A failed runtime call; `code` is the gRPC status the CRI call would carry. */

@@ -27,7 +27,7 @@ import { ANNOTATION_CONTAINER_TYPE, RuntimeError, msToNs } from './runtime.js';
 import type {
   Container, ContainerEvent, ContainerEventListener, ContainerEventType, ContainerFilter, ContainerState, ContainerStatusResponse,
   CreateContainerRequest, ExecSyncRequest, ExecSyncResponse, ImageSpec, Labels, PodSandbox, PodSandboxFilter, PodSandboxMetadata,
-  PodSandboxState, PodSandboxStatus, PodSandboxStatusResponse, RunPodSandboxRequest, RuntimeService, VersionResponse,
+  PodSandboxState, PodSandboxStatus, PodSandboxStatusResponse, RunPodSandboxRequest, RuntimeService, StreamingRuntime, VersionResponse,
 } from './runtime.js';
 
 export const SIM_PREFIX = 'sim.skiff.io/';
@@ -49,7 +49,7 @@ export interface SimulatedRuntimeOptions {
   startDelayMs?: number;
 }
 
-export interface SimulatedRuntime extends RuntimeService {
+export interface SimulatedRuntime extends RuntimeService, StreamingRuntime {
   /** Sandboxes and containers currently held (for tests and stats). */
   counts(): { sandboxes: number; containers: number; running: number; ips: number };
   /** The simulated prober for this runtime: probes succeed unless `sim.skiff.io/probe-fail` lists them. */
@@ -91,6 +91,11 @@ interface SimContainer {
   killTimer: TimerHandle | undefined;
   killAt: number;
   waiters: (() => void)[] | undefined;
+}
+
+/** Simulated containers run no processes: there is nothing to stream from or forward to. */
+function streamingUnsupported(what: string): Promise<never> {
+  return Promise.reject(new RuntimeError('FailedPrecondition', `${what} is not supported by the simulated runtime: its containers run no processes`));
 }
 
 /** The annotation for one container: `<key>.<container>` wins over `<key>` (when pod-wide applies). */
@@ -481,6 +486,9 @@ export function createSimulatedRuntime(opts: SimulatedRuntimeOptions): Simulated
       if (c.state !== 'CONTAINER_RUNNING') throw new RuntimeError('FailedPrecondition', `container ${req.containerId} is not running`);
       return { stdout: new Uint8Array(), stderr: new Uint8Array(), exitCode: 0 };
     },
+    exec: () => streamingUnsupported('exec'),
+    attach: () => streamingUnsupported('attach'),
+    portForward: () => streamingUnsupported('port-forward'),
     getContainerEvents(listener: ContainerEventListener) {
       listeners.add(listener);
       return () => {

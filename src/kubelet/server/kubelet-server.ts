@@ -1,7 +1,7 @@
 /**
  * The kubelet's HTTPS endpoint (upstream's port 10250), for now `GET /containerLogs/<ns>/<pod>/<container>`
  * with `follow`, `tailLines`, `sinceSeconds`, `sinceTime`, `timestamps`, `previous` and
- * `limitBytes`, and `/healthz`. Clients authenticate with a certificate signed by the cluster CA
+ * `limitBytes`, `GET /stats/summary` (the Summary API) and `/healthz`. Clients authenticate with a certificate signed by the cluster CA
  * (the API server uses its kubelet client certificate); anything else is refused during the TLS
  * handshake.
  *
@@ -20,12 +20,15 @@ import type { StreamingServerRuntime, UpgradeHandler } from './upgrade-routes.js
 import { rejectUpgrade } from './upgrade-routes.js';
 import { handleExec, handleAttach } from './remote-command.js';
 import { handlePortForward } from './port-forward.js';
+import type { SummaryProvider } from '../stats/summary-api.js';
 
 export interface KubeletServerOptions {
   runtime: StreamingServerRuntime;
   tls: { caCertPem: string; certPem: string; keyPem: string };
   /** Polling interval while following a log (ms); default 200. */
   followPollMs?: number;
+  /** Answers `GET /stats/summary` (404 without it). */
+  stats?: SummaryProvider;
 }
 
 export interface KubeletServer {
@@ -145,6 +148,10 @@ export function createKubeletServer(opts: KubeletServerOptions): KubeletServer {
         return;
       }
       if (parts[0] === 'containerLogs') return containerLogs(req, res, url, parts.slice(1));
+      if (url.pathname === '/stats/summary' && opts.stats) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await opts.stats.summary()));
+        return;
+      }
       throw new HttpError(404, `${url.pathname} not found`);
     };
     handle().catch((err: unknown) => {

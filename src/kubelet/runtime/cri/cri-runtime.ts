@@ -20,6 +20,7 @@ import type {
   PodSandboxStatusResponse, RunPodSandboxRequest, RuntimeService, VersionResponse, ContainerConfig, ContainerStatsRuntime,
 } from '../runtime.js';
 import { containerStatsFromWire } from './container-stats.js';
+import type { PortForwardRequest } from '../runtime.js';
 import type { CriClient } from './cri-client.js';
 import { createCriClient, isUnimplemented } from './cri-client.js';
 import type { ImagePuller } from './pull-policy.js';
@@ -59,6 +60,8 @@ export interface CriRuntime extends RuntimeService, CriImageService, ContainerSt
   status(): Promise<WireRuntimeCondition[]>;
   updateContainerResources(containerId: string, resources: WireLinuxContainerResources): Promise<void>;
   reopenContainerLog(containerId: string): Promise<void>;
+  /** CRI `PortForward`: the streaming server's URL for one port-forward session. */
+  portForward(req: PortForwardRequest): Promise<{ url: string }>;
   /** Stops event streaming/polling and closes the connection. */
   close(): void;
 }
@@ -388,6 +391,11 @@ export function createCriRuntime(opts: CriRuntimeOptions): CriRuntime {
         filter: { id: filter.id ?? '', podSandboxId: filter.podSandboxId ?? '', labelSelector: { ...(filter.labelSelector ?? {}) } },
       } : {});
       return res.stats.map(containerStatsFromWire);
+    },
+
+    async portForward(req: PortForwardRequest) {
+      const res = await client.runtime('PortForward', { podSandboxId: req.podSandboxId, port: req.port });
+      return { url: res.url };
     },
 
     async updateContainerResources(containerId, resources) {

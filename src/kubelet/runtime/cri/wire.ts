@@ -268,6 +268,15 @@ export interface WireFilesystemUsage {
   inodesUsed: Maybe<{ value: number }>;
 }
 
+export interface WireContainerStats {
+  attributes: Maybe<{ id: string; metadata: Maybe<{ name: string; attempt: number }>; labels: Map; annotations: Map }>;
+  cpu: Maybe<{ timestamp: number; usageCoreNanoSeconds: Maybe<{ value: number }>; usageNanoCores: Maybe<{ value: number }> }>;
+  memory: Maybe<{
+    timestamp: number; workingSetBytes: Maybe<{ value: number }>; availableBytes: Maybe<{ value: number }>; usageBytes: Maybe<{ value: number }>;
+    rssBytes: Maybe<{ value: number }>; pageFaults: Maybe<{ value: number }>; majorPageFaults: Maybe<{ value: number }>;
+  }>;
+}
+
 /** Request and response types of each call, by method name. */
 export interface RuntimeCalls {
   Version: [{ version?: string }, WireVersionResponse];
@@ -289,6 +298,7 @@ export interface RuntimeCalls {
   Exec: [{ containerId: string; cmd: string[]; tty?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean }, { url: string }];
   Attach: [{ containerId: string; stdin?: boolean; tty?: boolean; stdout?: boolean; stderr?: boolean }, { url: string }];
   PortForward: [{ podSandboxId: string; port: number[] }, { url: string }];
+  ListContainerStats: [{ filter?: { id?: string; podSandboxId?: string; labelSelector?: Map } }, { stats: WireContainerStats[] }];
 }
 
 export interface ImageCalls {

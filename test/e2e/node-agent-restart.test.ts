@@ -93,7 +93,7 @@ describe('node: restarting skiff server adopts running containers', { timeout: 4
     assert.equal(sleeper.metadata.uid, was.metadata.uid);
 
     const always = await cluster.waitPod('exits-always', (p) => running(p) && (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 120_000);
-    const alwaysStatus = always.status?.containerStatuses?.[0] as { restartCount?: number; lastState?: { terminated?: { exitCode: number } } } | undefined;
+    const alwaysStatus = always.status?.containerStatuses?.[0];
     assert.equal(alwaysStatus?.restartCount, 1);
     assert.equal(alwaysStatus?.lastState?.terminated?.exitCode, 3);
     assert.equal(always.status?.podIP, before.get('exits-always')!.status?.podIP);

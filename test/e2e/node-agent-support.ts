@@ -76,6 +76,8 @@ export interface ContainerStatusJson {
   ready?: boolean;
   restartCount?: number;
   state?: { running?: object; waiting?: { reason?: string }; terminated?: { exitCode: number; reason?: string } };
+  containerID?: string;
+  lastState?: { terminated?: { exitCode: number; reason?: string } };
 }
 
 function alive(pid: number): boolean {

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentCluster, agentNetwork } from './node-agent-support.js';
 import { startAgentProcess } from './agent-process.js';
+import { kubectlOk } from '../helpers/kubectl.js';
 
 const cluster = new AgentCluster(agentNetwork('jn', 150));
 
@@ -76,6 +77,15 @@ describe('node: skiff agent joins a server', { timeout: 400_000 }, () => {
     assert.equal(node.status.addresses?.find((a) => a.type === 'InternalIP')?.address, '127.0.0.1');
     const nodeToken = readFileSync(join(cluster.srv().dataDir, 'server', 'node-token'), 'utf8');
     assert.match(nodeToken, /^K10[0-9a-f]{64}::node:\S+\n$/);
+  });
+
+  test('the agent talks to the API as system:node:<name> in group system:nodes', async () => {
+    const kubeconfig = join(cluster.nodeDataDir(), 'agent', 'kubelet.kubeconfig');
+    const review = JSON.parse(await kubectlOk({ kubeconfig }, ['auth', 'whoami', '-o', 'json'])) as {
+      status: { userInfo: { username: string; groups?: string[] } };
+    };
+    assert.equal(review.status.userInfo.username, `system:node:${cluster.net.node}`);
+    assert.ok(review.status.userInfo.groups?.includes('system:nodes'), JSON.stringify(review.status.userInfo));
   });
 
   test('a busybox pod runs on the joined node and kubectl logs reaches its kubelet', async () => {

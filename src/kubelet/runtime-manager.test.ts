@@ -107,8 +107,10 @@ test('env, expanded command and volume mounts reach CreateContainer', async () =
     assert.equal(env.get('GREETING'), 'hello');
     assert.match(env.get('IP') ?? '', /^10\.42\.0\.\d+$/);
     const dir = path.join(h.root, 'pods/uid-9/volumes/kubernetes.io~configmap/conf');
-    assert.deepEqual(cfg.mounts, [{ containerPath: '/etc/conf', hostPath: dir, readonly: true }]);
+    const hosts = path.join(h.root, 'pods/uid-9/etc-hosts');
+    assert.deepEqual(cfg.mounts, [{ containerPath: '/etc/conf', hostPath: dir, readonly: true }, { containerPath: '/etc/hosts', hostPath: hosts, readonly: false }]);
     assert.equal(await readFile(path.join(dir, 'greeting'), 'utf8'), 'hello');
+    assert.match(await readFile(hosts, 'utf8'), new RegExp(`^# Kubernetes-managed hosts file\\.\\n[^]*\\n${env.get('IP') ?? '?'}\\t${p.metadata?.name ?? '?'}\\n$`));
     await h.rm.removePod('uid-9');
     await assert.rejects(readFile(path.join(dir, 'greeting')));
   } finally {

@@ -3,7 +3,8 @@
  * AttachLocation and PortForwardLocation): the pod must exist, exec and attach need a container
  * (the named one, or the pod's default), the pod must be bound to a node, and the session is
  * served by that node's kubelet at `/exec|/attach/<ns>/<pod>/<container>` or
- * `/portForward/<ns>/<pod>`, with the client's query.
+ * `/portForward/<ns>/<pod>`, with the client's query. A simulated node's kubelet serves no streams
+ * (see `assertStreamable`).
  */
 import { StatusError, badRequest } from '../../apimachinery/errors.js';
 import type { KubeObject } from '../../apimachinery/object.js';
@@ -22,6 +23,8 @@ export interface PodStreamRequest {
 }
 
 export interface PodStreamTarget {
+  pod: string;
+  kind: PodStreamKind;
   kubelet: KubeletEndpoint;
   /** Path and query on the kubelet. */
   path: string;
@@ -62,9 +65,13 @@ export async function resolvePodStream(
   const nodeName = pod.spec?.nodeName ?? '';
   if (!nodeName) throw badRequest(`pod ${r.pod} does not have a host assigned`);
   const kubelet = await findKubelet(registryFor, nodeName);
-  if (kubelet.simulated) {
-    throw badRequest(`pod ${r.pod} runs on the simulated node ${nodeName}, which has no processes to ${r.kind === 'portforward' ? 'forward ports to' : r.kind}`);
-  }
   const query = r.query.toString();
-  return { kubelet, path: query ? `${path}?${query}` : path };
+  return { pod: r.pod, kind: r.kind, kubelet, path: query ? `${path}?${query}` : path };
+}
+
+/** Refuses a session with a pod on a simulated node, whose containers run no processes. */
+export function assertStreamable(t: PodStreamTarget): void {
+  if (!t.kubelet.simulated) return;
+  const what = t.kind === 'portforward' ? 'forward ports to' : t.kind;
+  throw badRequest(`pod ${t.pod} runs on the simulated node ${t.kubelet.nodeName}, which has no processes to ${what}`);
 }

@@ -20,7 +20,7 @@ import { toStatusError } from '../codec.js';
 import type { ResourceRegistry } from '../rest/resource-registry.js';
 import type { HandlerContext } from './resource-handler.js';
 import { dialKubelet } from './kubelet-endpoint.js';
-import { resolvePodStream } from './pod-stream-target.js';
+import { assertStreamable, resolvePodStream } from './pod-stream-target.js';
 import type { PodStreamKind, PodStreamRequest, PodStreamTarget } from './pod-stream-target.js';
 import { isTunnelingRequest, tunnelPortForward } from './pod-stream-tunnel.js';
 
@@ -65,6 +65,7 @@ export async function handlePodStreamUpgrade(req: IncomingMessage, socket: Duple
     if (req.method !== 'GET' && req.method !== 'POST') throw methodNotSupported({ group: '', resource: `pods/${r.kind}` }, (req.method ?? '').toLowerCase());
     await deps.ready;
     const target = await resolvePodStream(deps.registryFor, r);
+    assertStreamable(target);
     if (r.kind === 'portforward' && isTunnelingRequest(req)) await tunnelPortForward(req, socket, head, target);
     else await proxyToKubelet(req, socket, head, target);
   } catch (err) {
@@ -75,7 +76,8 @@ export async function handlePodStreamUpgrade(req: IncomingMessage, socket: Duple
 /** A plain (not upgraded) request to exec, attach or portforward: the usual checks, then 400. */
 export async function handlePodStreamWithoutUpgrade(ctx: HandlerContext): Promise<void> {
   const kind = ctx.info.subresource as PodStreamKind;
-  if (ctx.info.verb !== 'get' && ctx.info.verb !== 'create') throw methodNotSupported({ group: '', resource: `pods/${kind}` }, ctx.info.verb);
+  const method = ctx.req.method ?? '';
+  if (method !== 'GET' && method !== 'POST') throw methodNotSupported({ group: '', resource: `pods/${kind}` }, method.toLowerCase());
   await resolvePodStream(ctx.registryFor, { kind, namespace: ctx.info.namespace, pod: ctx.info.name, query: ctx.query });
   throw badRequest('Upgrade request required');
 }

@@ -14,11 +14,10 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { defaultDataDir } from './paths.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { log } from './log.js';
-import { env, opt } from './options.js';
+import { opt } from './options.js';
 import { CONTAINERD_REQUIREMENTS, checkRequirements, cniRequirements } from '../node/containerd/prerequisites.js';
 import { DEFAULT_BRIDGE, DEFAULT_CNI_BIN_DIR } from '../node/containerd/config.js';
 
@@ -93,7 +92,7 @@ export function registerAgentCommand(program: Command): void {
     .addOption(opt('--container-runtime-endpoint <endpoint>', 'CRI socket of a running containerd (default: start a private one under <data-dir>/containerd)', 'CONTAINER_RUNTIME_ENDPOINT'))
     .addOption(opt('--pod-manifest-path <dir>', 'static pod manifests (default <data-dir>/pod-manifests)', 'POD_MANIFEST_PATH'))
     .addOption(opt('--cni-bridge <name>', 'Linux bridge for pods', 'CNI_BRIDGE', DEFAULT_BRIDGE).hideHelp())
-    .addOption(new Option('-v, --v <level>', 'log verbosity (env SKIFF_V)').default(env('V') ?? '0'))
+    .addOption(opt('-v, --v <level>', 'log verbosity', 'V', '0'))
     .action(async (o: Record<string, string | undefined>) => {
       let token = o.token ?? '';
       if (!token && o.tokenFile) {

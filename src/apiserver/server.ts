@@ -24,6 +24,9 @@ import { OPENAPI_V2_PROTO_ACCEPT, OPENAPI_V2_PROTO_CONTENT_TYPE, openapiV2Protob
 import { handleResource } from './handlers/resource-handler.js';
 import type { HandlerContext } from './handlers/resource-handler.js';
 import { handleVirtual } from './handlers/virtual.js';
+import { handleMetrics } from './metrics/handler.js';
+import { METRICS_GROUP, SERVED_RESOURCES } from './metrics/resources.js';
+import { createSummaryCache } from './metrics/summary-client.js';
 import { handlePodStreamUpgrade, parsePodStreamPath } from './handlers/pod-stream.js';
 import type { Authenticator, UserInfo } from './auth/authenticator.js';
 import type { TokenIssuer } from './auth/service-account-token.js';
@@ -80,6 +83,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const registries = new Map<string, ResourceRegistry>();
   const byGroupResource = new Map<string, ResourceRegistry>();
   const allocators = createServiceAllocators({ serviceCidr: opts.serviceCidr, nodePortRange: opts.nodePortRange });
+  const summaries = createSummaryCache();
   const hooks = createRegistryHooks({
     registryFor: (g, r) => byGroupResource.get(`${g}/${r}`), allocators,
     gcEnabled: () => opts.garbageCollector ?? true,
@@ -167,13 +171,13 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   function handleNonResource(req: IncomingMessage, res: ServerResponse, path: string, url: URL): void {
     const accept = req.headers.accept;
     if (path === '/api') {
-      if (acceptsAggregatedDiscovery(accept)) return void writeJson(res, 200, aggregatedDiscovery('api'), { 'Content-Type': AGGREGATED_DISCOVERY_CONTENT_TYPE });
+      if (acceptsAggregatedDiscovery(accept)) return void writeJson(res, 200, aggregatedDiscovery('api', SERVED_RESOURCES), { 'Content-Type': AGGREGATED_DISCOVERY_CONTENT_TYPE });
       const host = String(req.headers.host ?? '127.0.0.1:6443');
       return void writeJson(res, 200, apiVersions(host));
     }
     if (path === '/apis') {
-      if (acceptsAggregatedDiscovery(accept)) return void writeJson(res, 200, aggregatedDiscovery('apis'), { 'Content-Type': AGGREGATED_DISCOVERY_CONTENT_TYPE });
-      return void writeJson(res, 200, apiGroupList());
+      if (acceptsAggregatedDiscovery(accept)) return void writeJson(res, 200, aggregatedDiscovery('apis', SERVED_RESOURCES), { 'Content-Type': AGGREGATED_DISCOVERY_CONTENT_TYPE });
+      return void writeJson(res, 200, apiGroupList(SERVED_RESOURCES));
     }
     if (path === '/api/v1') {
       const l = apiResourceList('', 'v1');
@@ -181,12 +185,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
     const groupMatch = /^\/apis\/([^/]+)$/.exec(path);
     if (groupMatch) {
-      const g = apiGroup(groupMatch[1]);
+      const g = apiGroup(groupMatch[1], SERVED_RESOURCES);
       if (g) return void writeJson(res, 200, g);
     }
     const gvMatch = /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
     if (gvMatch) {
-      const l = apiResourceList(gvMatch[1], gvMatch[2]);
+      const l = apiResourceList(gvMatch[1], gvMatch[2], SERVED_RESOURCES);
       if (l) return void writeJson(res, 200, l);
     }
     if (path === '/openapi/v2') {
@@ -217,9 +221,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   }
 
   async function routeResource(req: IncomingMessage, res: ServerResponse, info: ResourceRequestInfo, query: URLSearchParams, user: UserInfo): Promise<void> {
-    const resource: ResourceInfo | undefined = findResource(info.group, info.version, info.resource);
+    const resource: ResourceInfo | undefined = findResource(info.group, info.version, info.resource, SERVED_RESOURCES);
     if (!resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     if (!resource.namespaced && info.namespace) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    if (resource.group === METRICS_GROUP) return handleMetrics({ info, query, res, registryFor: (g, r) => byGroupResource.get(`${g}/${r}`) }, summaries);
     if (resource.virtual) return handleVirtual({ req, res, info, query, resource, user, registryFor: (g, r) => byGroupResource.get(`${g}/${r}`) });
     const registry = registries.get(`${info.group}/${info.version}/${info.resource}`);
     if (!registry) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');

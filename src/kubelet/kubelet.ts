@@ -22,8 +22,9 @@ import { createHandlerRunner } from './lifecycle/handlers.js';
 import type { EventRecorder } from './events.js';
 import type { Limiter } from './limiter.js';
 import { createLimiter } from './limiter.js';
+import type { NodeObservation } from './node-observer.js';
 import type { NodeHealth, NodeIdentity } from './node-status.js';
-import { KUBELET_VERSION, goArch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged } from './node-status.js';
+import { KUBELET_VERSION, conditionEventReason, goArch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged } from './node-status.js';
 import type { PodRuntimeStatus, WaitingReason } from './pod-status.js';
 import { generatePodStatus, latestContainer } from './pod-status.js';
 import type { PodSource } from './pod-source.js';
@@ -96,6 +97,8 @@ export interface KubeletOptions {
   handlers?: HandlerRunner;
   /** The port of this kubelet's HTTPS endpoint (logs), reported in `status.daemonEndpoints`; default 10250. */
   kubeletPort?: number;
+  /** Pressure conditions and images for each node status update (real nodes); default: no pressure, no images. */
+  observeNode?: () => Promise<NodeObservation>;
 }
 
 export interface Kubelet {
@@ -311,13 +314,31 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   let nodeUid = '';
   let lease: Lease | undefined;
 
+  let observed: NodeObservation = {};
+
+  async function observe(): Promise<void> {
+    if (!opts.observeNode) return;
+    const next = await opts.observeNode();
+    observed = { pressure: next.pressure ?? observed.pressure, images: next.images ?? observed.images };
+  }
+
   function health(): NodeHealth {
-    return { ready: true, memoryPressure: false, diskPressure: false, pidPressure: false };
+    return { ready: true, memoryPressure: false, diskPressure: false, pidPressure: false, ...(observed.pressure ?? {}) };
+  }
+
+  /** The node's pressure events at registration (`NodeHasSufficientMemory`, ...). */
+  function pressureEvents(h: NodeHealth): [string, string][] {
+    const conditions: [string, boolean][] = [['MemoryPressure', h.memoryPressure], ['DiskPressure', h.diskPressure], ['PIDPressure', h.pidPressure]];
+    return conditions.map(([type, on]) => {
+      const reason = conditionEventReason(type, on ? 'True' : 'False') ?? type;
+      return [reason, `Node ${nodeName} status is now: ${reason}`];
+    });
   }
 
   async function registerNode(): Promise<void> {
+    await observe();
     const now = timers.now();
-    const node = nodeObject(identity, health(), rfc3339(now));
+    const node = nodeObject(identity, health(), rfc3339(now), observed.images);
     try {
       const created = await limiter.run(() => client.create(NODES_GVR, node as unknown as KubeObject));
       nodeUid = created.metadata.uid ?? '';
@@ -330,15 +351,13 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       await limiter.run(() => client.patch(NODES_GVR, nodeName, {
         type: 'merge', patch: { metadata: { labels: nodeLabels(identity) } },
       }));
-      const status = nodeStatus(identity, health(), existing.status?.conditions, rfc3339(now));
+      const status = nodeStatus(identity, health(), existing.status?.conditions, rfc3339(now), observed.images);
       await writeNodeStatus(status);
     }
     lastReportAt = now;
     for (const [reason, message] of [
       ['Starting', 'Starting kubelet.'],
-      ['NodeHasSufficientMemory', `Node ${nodeName} status is now: NodeHasSufficientMemory`],
-      ['NodeHasNoDiskPressure', `Node ${nodeName} status is now: NodeHasNoDiskPressure`],
-      ['NodeHasSufficientPID', `Node ${nodeName} status is now: NodeHasSufficientPID`],
+      ...pressureEvents(health()),
       ['NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods'],
       ['NodeReady', `Node ${nodeName} status is now: NodeReady`],
     ] as const) recorder.event(nodeRef, 'Normal', reason, message);
@@ -357,18 +376,22 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       lastReportAt = Number.NEGATIVE_INFINITY;
       return;
     }
+    await observe();
     const now = timers.now();
-    const next = nodeStatus(identity, health(), lastStatus?.conditions, rfc3339(now));
+    const next = nodeStatus(identity, health(), lastStatus?.conditions, rfc3339(now), observed.images);
     const due = now - lastReportAt >= statusReportMs;
     const ourReady = next.conditions?.find((c) => c.type === 'Ready')?.status;
     const apiReady = opts.apiReadyStatus?.();
     const apiDisagrees = apiReady !== undefined && ourReady !== undefined && apiReady !== ourReady;
     if (!due && !apiDisagrees && !nodeStatusChanged(lastStatus, next)) return;
-    const wasReady = lastStatus?.conditions?.find((c: NodeCondition) => c.type === 'Ready')?.status === 'True';
+    const before = lastStatus?.conditions ?? [];
     await writeNodeStatus(next);
     lastReportAt = now;
-    const isReady = next.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-    if (isReady !== wasReady) recorder.event(nodeRef, 'Normal', isReady ? 'NodeReady' : 'NodeNotReady', `Node ${nodeName} status is now: ${isReady ? 'NodeReady' : 'NodeNotReady'}`);
+    for (const c of next.conditions ?? []) {
+      const wasTrue = before.find((p: NodeCondition) => p.type === c.type)?.status === 'True';
+      const reason = conditionEventReason(c.type, c.status);
+      if (reason && (c.status === 'True') !== wasTrue) recorder.event(nodeRef, 'Normal', reason, `Node ${nodeName} status is now: ${reason}`);
+    }
   }
 
   function leaseObject(now: number): Lease {

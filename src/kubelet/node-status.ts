@@ -1,10 +1,10 @@
 /**
  * The Node object a kubelet registers and the status it reports (upstream nodestatus setters):
  * capacity and allocatable, the well-known labels, addresses, node info, daemon endpoints and the
- * four conditions with upstream's reasons and messages. Pure functions; the kubelet decides when
- * to write (on change, else every `nodeStatusReportFrequency`).
+ * four conditions with upstream's reasons and messages, the images the runtime holds. Pure
+ * functions; the kubelet decides when to write (on change, else every `nodeStatusReportFrequency`).
  */
-import type { Node, NodeCondition, NodeStatus, NodeSystemInfo, Taint } from '../apimachinery/generated/types.js';
+import type { ContainerImage, Node, NodeCondition, NodeStatus, NodeSystemInfo, Taint } from '../apimachinery/generated/types.js';
 
 export interface NodeIdentity {
   name: string;
@@ -29,6 +29,36 @@ export interface NodeHealth {
 }
 
 export const KUBELET_VERSION = 'v1.32.4-skiff';
+
+/** Upstream's `nodeStatusMaxImages` default and `MaxNamesPerImageInNodeStatus`. */
+export const MAX_IMAGES_IN_NODE_STATUS = 50;
+export const MAX_NAMES_PER_IMAGE = 5;
+
+export interface RuntimeImage {
+  repoTags: string[];
+  repoDigests: string[];
+  size: number;
+}
+
+/** `status.images` as upstream reports it: largest first, at most 50, digests then tags, 5 names each. */
+export function nodeImages(images: readonly RuntimeImage[], max = MAX_IMAGES_IN_NODE_STATUS): ContainerImage[] {
+  return [...images]
+    .sort((a, b) => b.size - a.size)
+    .slice(0, max)
+    .map((i) => ({ names: [...i.repoDigests, ...i.repoTags].slice(0, MAX_NAMES_PER_IMAGE), sizeBytes: i.size }));
+}
+
+/** The node event upstream records when a condition changes (`Node <name> status is now: <reason>`). */
+export function conditionEventReason(type: string, status: string): string | undefined {
+  const t = status === 'True';
+  switch (type) {
+    case 'MemoryPressure': return t ? 'NodeHasInsufficientMemory' : 'NodeHasSufficientMemory';
+    case 'DiskPressure': return t ? 'NodeHasDiskPressure' : 'NodeHasNoDiskPressure';
+    case 'PIDPressure': return t ? 'NodeHasInsufficientPID' : 'NodeHasSufficientPID';
+    case 'Ready': return t ? 'NodeReady' : 'NodeNotReady';
+    default: return undefined;
+  }
+}
 
 /** `kubernetes.io/arch` spelling of `process.arch`. */
 export function goArch(arch: string = process.arch): string {
@@ -89,8 +119,9 @@ export function nodeStatusChanged(a: NodeStatus | undefined, b: NodeStatus): boo
   return JSON.stringify(strip(a)) !== JSON.stringify(strip(b));
 }
 
-export function nodeStatus(id: NodeIdentity, health: NodeHealth, previous: NodeCondition[] | undefined, now: string): NodeStatus {
+export function nodeStatus(id: NodeIdentity, health: NodeHealth, previous: NodeCondition[] | undefined, now: string, images?: ContainerImage[]): NodeStatus {
   return {
+    ...(images ? { images } : {}),
     capacity: { ...id.capacity },
     allocatable: { ...(id.allocatable ?? id.capacity) },
     conditions: nodeConditions(health, previous, now),
@@ -100,7 +131,7 @@ export function nodeStatus(id: NodeIdentity, health: NodeHealth, previous: NodeC
   };
 }
 
-export function nodeObject(id: NodeIdentity, health: NodeHealth, now: string): Node {
+export function nodeObject(id: NodeIdentity, health: NodeHealth, now: string, images?: ContainerImage[]): Node {
   return {
     apiVersion: 'v1', kind: 'Node',
     metadata: {
@@ -111,6 +142,6 @@ export function nodeObject(id: NodeIdentity, health: NodeHealth, now: string): N
       ...(id.podCIDR ? { podCIDR: id.podCIDR, podCIDRs: [id.podCIDR] } : {}),
       ...(id.taints && id.taints.length > 0 ? { taints: id.taints } : {}),
     },
-    status: nodeStatus(id, health, undefined, now),
+    status: nodeStatus(id, health, undefined, now, images),
   };
 }

@@ -28,6 +28,8 @@ import type { KubeletServer } from '../kubelet/server/kubelet-server.js';
 import { createKubeletServer } from '../kubelet/server/kubelet-server.js';
 import { createStatsSampler } from '../kubelet/stats/runtime-sampler.js';
 import { createTimerQueue } from '../kubelet/timer-queue.js';
+import { createNodeObserver } from '../kubelet/node-observer.js';
+import { readHostReadings } from '../kubelet/node-readings.js';
 import type { ContainerEventListener } from '../kubelet/runtime/runtime.js';
 import { LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from '../kubelet/runtime/runtime.js';
 import { DEFAULT_BRIDGE, DEFAULT_NETWORK_NAME } from './containerd/config.js';
@@ -290,6 +292,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       prober: createRealProber({ runtime: rt }), handlers: createHandlerRunner({ runtime: rt }),
       internalIP: opts.internalIP ?? nodeInternalIp([bridge]), podCIDR: podCidr, capacity, allocatable, rootDir, kubeletPort: boundPort,
       clusterDns: opts.clusterDns, clusterDomain: opts.clusterDomain, logger,
+      observeNode: createNodeObserver({ images: rt, readings: () => readHostReadings({ nodefs: rootDir, imagefs: containerd?.paths.root }) }),
       nodeInfo: {
         kernelVersion: release(), osImage: osImage(), machineID: machineId, bootID: readTrim('/proc/sys/kernel/random/boot_id'),
         systemUUID: readTrim('/sys/class/dmi/id/product_uuid') || machineId,

@@ -96,9 +96,12 @@ describe('node: images, pulls and container exits on the embedded agent', { time
     if (cluster.server) {
       await cluster.k(['delete', 'pod', '--all', '--wait=true', '--timeout=90s'], 120_000).catch(() => undefined);
       try {
-        const ours = ctr(['images', 'ls', '-q']).split('\n').filter((r) => registry.host && r.startsWith(`${registry.host}/`));
+        const port = registry.host.slice(registry.host.lastIndexOf(':'));
+        const pulled = (): string[] => ctr(['images', 'ls', '-q']).split('\n')
+          .filter((r) => registry.host && (r.startsWith(`${registry.host}/`) || r.startsWith(`localhost${port}/`)));
+        const ours = pulled();
         if (ours.length) ctr(['images', 'rm', ...ours]);
-        const left = ctr(['images', 'ls', '-q']).split('\n').filter((r) => registry.host && r.startsWith(`${registry.host}/`));
+        const left = pulled();
         if (left.length) problems.push(`pulled images left: ${left.join(', ')}`);
       } catch (e) {
         problems.push(`removing pulled images: ${e instanceof Error ? e.message : String(e)}`);
@@ -118,6 +121,13 @@ describe('node: images, pulls and container exits on the embedded agent', { time
     assert.match(events, new RegExp(`^Normal Pulled Successfully pulled image "${pushed}" in \\S+ \\(\\S+ including waiting\\)\\. Image size: \\d+ bytes\\.$`, 'm'));
     const status = JSON.parse(await cluster.ok(['get', 'pod', 'pull-always', '-o', 'json'])) as { status: { containerStatuses: { imageID: string }[] } };
     assert.match(status.status.containerStatuses[0]?.imageID ?? '', new RegExp(`^${registry.host}/skiff/busybox@sha256:[0-9a-f]{64}$`));
+  });
+
+  test('a registry named localhost:PORT is spoken to over plain HTTP too', async () => {
+    const image = pushed.replace(/^127\.0\.0\.1:/, 'localhost:');
+    await cluster.apply(podYaml('pull-localhost', image, 'sleep 600', { policy: 'IfNotPresent' }));
+    await cluster.waitPod('pull-localhost', (x) => x.status?.phase === 'Running', 120_000);
+    assert.match(await eventLines('pull-localhost'), new RegExp(`^Normal Pulled Successfully pulled image "${image}" in `, 'm'));
   });
 
   test('a tag the registry lacks shows ErrImagePull, then ImagePullBackOff', async () => {
@@ -147,7 +157,9 @@ describe('node: images, pulls and container exits on the embedded agent', { time
   });
 
   test('the Node reports its images and the pressure conditions', async () => {
-    const node = JSON.parse(await cluster.ok(['get', 'node', cluster.net.node, '-o', 'json'])) as {
+    // The node reports images with its first status update after registration.
+    const text = await cluster.waitOutput(['get', 'node', cluster.net.node, '-o', 'json'], /docker\.io\/library\/busybox:latest/, 90_000);
+    const node = JSON.parse(text) as {
       status: {
         images?: { names?: string[]; sizeBytes?: number }[];
         conditions: { type: string; status: string; reason: string; message: string }[];

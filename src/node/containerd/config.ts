@@ -23,7 +23,11 @@ export interface ContainerdPaths {
   cniConfDir: string;
   /** host-local IPAM leases */
   ipamDir: string;
-  /** hosts.toml per registry (`certs.d/<host>/hosts.toml`), e.g. for a loopback registry */
+  /**
+   * hosts.toml per registry (`certs.d/<host>/hosts.toml`, read on every pull, no restart needed).
+   * A registry on loopback (`localhost:PORT`, `127.0.0.1:PORT`, `[::1]:PORT`) needs none: with no
+   * hosts.toml for it, containerd's CRI plugin speaks plain HTTP to it.
+   */
   registryConfigDir: string;
 }
 

@@ -1,0 +1,43 @@
+/**
+ * What a real node observes about itself for each status update: the pressure conditions from
+ * host readings against the hard eviction thresholds, and the images its runtime holds
+ * (`status.images`). Each part is optional; a part that fails this time is left out.
+ */
+import type { ContainerImage } from '../apimachinery/generated/types.js';
+import type { NodePressure, NodeReadings, Threshold } from './node-pressure.js';
+import { DEFAULT_EVICTION_HARD, nodePressure } from './node-pressure.js';
+import type { RuntimeImage } from './node-status.js';
+import { nodeImages } from './node-status.js';
+
+export interface NodeObservation {
+  pressure?: NodePressure;
+  images?: ContainerImage[];
+}
+
+export interface NodeObserverOptions {
+  /** The runtime's images (CRI ListImages). */
+  images?: { listImages(): Promise<RuntimeImage[]> };
+  readings?: () => NodeReadings | Promise<NodeReadings>;
+  thresholds?: readonly Threshold[];
+}
+
+export function createNodeObserver(opts: NodeObserverOptions): () => Promise<NodeObservation> {
+  return async () => {
+    const out: NodeObservation = {};
+    if (opts.readings) {
+      try {
+        out.pressure = nodePressure(await opts.readings(), opts.thresholds ?? DEFAULT_EVICTION_HARD);
+      } catch {
+        // no readings this time: the conditions keep their last value
+      }
+    }
+    if (opts.images) {
+      try {
+        out.images = nodeImages(await opts.images.listImages());
+      } catch {
+        // the runtime is busy or restarting: report the images next time
+      }
+    }
+    return out;
+  };
+}

@@ -14,32 +14,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { Pki } from './auth/pki.js';
-import type { NodeToken } from './auth/node-token.js';
+import type { KubeletCertsRequest, KubeletCertsResponse, NodeToken } from '../client/node-join.js';
+import { CACERTS_PATH, KUBELET_CERTS_PATH } from '../client/node-join.js';
 import { nodeCredentialsMatch } from './auth/node-token.js';
 
-export const CACERTS_PATH = '/cacerts';
-export const KUBELET_CERTS_PATH = '/v1-skiff/kubelet-certs';
 export const NODE_GROUP = 'system:nodes';
 export const NODE_USER_PREFIX = 'system:node:';
 const MAX_BODY = 64 * 1024;
 
 /** A route served before authentication; resolves true when it answered the request. */
 export type OpenRoute = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
-
-export interface KubeletCertsRequest {
-  nodeName: string;
-  addresses: string[];
-}
-
-export interface KubeletCertsResponse {
-  caCertPem: string;
-  clientCertPem: string;
-  clientKeyPem: string;
-  servingCertPem: string;
-  servingKeyPem: string;
-  clusterDns?: string;
-  clusterDomain?: string;
-}
 
 export interface NodeJoinOptions {
   pki: Pick<Pki, 'caCertPem' | 'signClientCert' | 'signServingCert'>;

@@ -1,7 +1,7 @@
 /**
  * `skiff agent --server https://HOST:PORT --token TOKEN`: one more node for a cluster.
  *
- * Join (see src/node/join.ts and src/apiserver/node-join.ts): the token (the server's
+ * Join (see src/client/node-join.ts and src/apiserver/node-join.ts): the token (the server's
  * `<data-dir>/server/node-token`, `K10<CA hash>::node:<secret>`) pins the cluster CA, and its
  * secret buys a `system:node:<name>` client certificate and a kubelet serving certificate, both
  * signed by the cluster CA and fetched again on every start. The node's kubeconfig goes to
@@ -46,7 +46,7 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     if (process.getuid?.() !== 0) throw new Error('skiff agent needs root (containerd, runc and the CNI bridge), or --container-runtime-endpoint');
     checkRequirements([...CONTAINERD_REQUIREMENTS, ...cniRequirements(DEFAULT_CNI_BIN_DIR)]);
   }
-  const { joinCluster } = await import('../node/join.js');
+  const { joinCluster } = await import('../client/node-join.js');
   const { nodeInternalIp, startAgent } = await import('../node/agent.js');
   const nodeName = (flags.nodeName ?? hostname()).toLowerCase();
   const nodeIp = flags.nodeIp ?? nodeInternalIp([flags.cniBridge ?? DEFAULT_BRIDGE]);

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { caCertHash, ensureNodeToken, formatNodeToken, nodeCredentialsMatch, parseNodeToken } from './node-token.js';
+import { ensureNodeToken, nodeCredentialsMatch } from './node-token.js';
+import { caCertHash, formatNodeToken, parseNodeToken } from '../../client/node-join.js';
 import { parseKubeletCertsRequest } from '../node-join.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';

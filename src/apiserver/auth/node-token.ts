@@ -1,42 +1,16 @@
 /**
- * The node-join token, in k3s's "secure" format: `K10<sha256 hex of the CA certificate PEM>::node:<secret>`.
- * The hash lets a joining agent check that the server it reached holds the cluster CA before it
- * sends the secret; the secret proves to the server that the agent may join.
- *
- * The server keeps it in `<data-dir>/server/node-token` (mode 0600), created once with a random
- * secret; the hash is recomputed from the CA on every start.
+ * The server's node-join token (format in src/client/node-join.ts), kept in
+ * `<data-dir>/server/node-token` (mode 0600): created once with a random secret; the CA hash is
+ * recomputed on every start.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-
-export const NODE_TOKEN_USER = 'node';
-const PREFIX = 'K10';
-
-export interface NodeToken {
-  /** sha256 hex of the CA bundle PEM. */
-  caHash: string;
-  username: string;
-  secret: string;
-}
+import type { NodeToken } from '../../client/node-join.js';
+import { NODE_TOKEN_USER, caCertHash, formatNodeToken, parseNodeToken } from '../../client/node-join.js';
 
 export function nodeTokenPath(dataDir: string): string {
   return join(dataDir, 'server', 'node-token');
-}
-
-export function caCertHash(caCertPem: string): string {
-  return createHash('sha256').update(caCertPem, 'utf8').digest('hex');
-}
-
-export function formatNodeToken(t: NodeToken): string {
-  return `${PREFIX}${t.caHash}::${t.username}:${t.secret}`;
-}
-
-/** Parses a full token; throws a message meant for the person who typed it. */
-export function parseNodeToken(text: string): NodeToken {
-  const m = /^K10([0-9a-f]{64})::([^:\s]+):(\S+)$/.exec(text.trim());
-  if (!m) throw new Error('the token is not a Skiff node token (expected K10<ca-hash>::node:<secret>, as in <server-data-dir>/server/node-token)');
-  return { caHash: m[1]!, username: m[2]!, secret: m[3]! };
 }
 
 /** Reads the server's node token, creating its secret on first use. */

@@ -1,13 +1,57 @@
 /**
- * The agent's side of joining a cluster: checks that the server holds the CA named in the node
- * token (sha256 of `GET /cacerts`), then, over a connection verified against that CA, presents the
- * token's secret and receives its node client certificate (`system:node:<name>`) and kubelet
- * serving certificate, both signed by the cluster CA. See src/apiserver/node-join.ts.
+ * The node-join protocol, shared by the server (src/apiserver/node-join.ts) and a joining
+ * `skiff agent` (joinCluster below).
+ *
+ * The token has k3s's "secure" format: `K10<sha256 hex of the CA certificate PEM>::node:<secret>`.
+ * The hash lets the agent check that the server it reached holds the cluster CA (fetched from the
+ * open `GET /cacerts`) before it sends the secret; over a connection verified against that CA it
+ * then presents the secret (HTTP Basic `node:<secret>`) to `POST /v1-skiff/kubelet-certs` and
+ * receives its node client certificate (`system:node:<name>`, group `system:nodes`) and kubelet
+ * serving certificate, both signed by the cluster CA.
  */
+import { createHash } from 'node:crypto';
 import https from 'node:https';
-import { CACERTS_PATH, KUBELET_CERTS_PATH } from '../apiserver/node-join.js';
-import type { KubeletCertsResponse } from '../apiserver/node-join.js';
-import { caCertHash, parseNodeToken } from '../apiserver/auth/node-token.js';
+
+export const CACERTS_PATH = '/cacerts';
+export const KUBELET_CERTS_PATH = '/v1-skiff/kubelet-certs';
+export const NODE_TOKEN_USER = 'node';
+
+export interface NodeToken {
+  /** sha256 hex of the CA bundle PEM. */
+  caHash: string;
+  username: string;
+  secret: string;
+}
+
+export interface KubeletCertsRequest {
+  nodeName: string;
+  addresses: string[];
+}
+
+export interface KubeletCertsResponse {
+  caCertPem: string;
+  clientCertPem: string;
+  clientKeyPem: string;
+  servingCertPem: string;
+  servingKeyPem: string;
+  clusterDns?: string;
+  clusterDomain?: string;
+}
+
+export function caCertHash(caCertPem: string): string {
+  return createHash('sha256').update(caCertPem, 'utf8').digest('hex');
+}
+
+export function formatNodeToken(t: NodeToken): string {
+  return `K10${t.caHash}::${t.username}:${t.secret}`;
+}
+
+/** Parses a full token; throws a message meant for the person who typed it. */
+export function parseNodeToken(text: string): NodeToken {
+  const m = /^K10([0-9a-f]{64})::([^:\s]+):(\S+)$/.exec(text.trim());
+  if (!m) throw new Error('the token is not a Skiff node token (expected K10<ca-hash>::node:<secret>, as in <server-data-dir>/server/node-token)');
+  return { caHash: m[1]!, username: m[2]!, secret: m[3]! };
+}
 
 export interface JoinOptions {
   /** `https://host:port` of the API server. */

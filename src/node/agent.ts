@@ -1,5 +1,7 @@
 /**
- * The node agent: one real node. Starts the private containerd under `<data-dir>/containerd`
+ * The node agent: one real node, run by `skiff server` (embedded) and by `skiff agent`. It first
+ * learns its pod CIDR (assigned by the server's node IPAM controller, see pod-cidr.ts, unless the
+ * caller fixes one), then starts the private containerd under `<data-dir>/containerd`
  * (unless a runtime endpoint is given), makes sure the busybox and pause images are there,
  * registers the Node (host name, pod CIDR, real capacity, node info, addresses) and runs the same
  * kubelet as every node with the CRI runtime, real probes and lifecycle hooks, volumes under

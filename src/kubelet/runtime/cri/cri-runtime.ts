@@ -20,7 +20,7 @@ import type {
   PodSandboxStatusResponse, RunPodSandboxRequest, RuntimeService, VersionResponse, ContainerConfig, ContainerStatsRuntime,
 } from '../runtime.js';
 import { containerStatsFromWire } from './container-stats.js';
-import type { PortForwardRequest } from '../runtime.js';
+import type { AttachRequest, ExecRequest, PortForwardRequest } from '../runtime.js';
 import type { CriClient } from './cri-client.js';
 import { createCriClient, isUnimplemented } from './cri-client.js';
 import type { ImagePuller } from './pull-policy.js';
@@ -60,6 +60,9 @@ export interface CriRuntime extends RuntimeService, CriImageService, ContainerSt
   status(): Promise<WireRuntimeCondition[]>;
   updateContainerResources(containerId: string, resources: WireLinuxContainerResources): Promise<void>;
   reopenContainerLog(containerId: string): Promise<void>;
+  /** CRI `Exec` / `Attach`: the streaming server's URL for one session. */
+  exec(req: ExecRequest): Promise<{ url: string }>;
+  attach(req: AttachRequest): Promise<{ url: string }>;
   /** CRI `PortForward`: the streaming server's URL for one port-forward session. */
   portForward(req: PortForwardRequest): Promise<{ url: string }>;
   /** Stops event streaming/polling and closes the connection. */
@@ -375,6 +378,16 @@ export function createCriRuntime(opts: CriRuntimeOptions): CriRuntime {
       const timeout = Math.max(0, Math.floor(req.timeout));
       const res = await client.runtime('ExecSync', { containerId: req.containerId, cmd: req.cmd, timeout }, { timeoutMs: timeout > 0 ? (timeout + 30) * 1000 : 24 * 3600 * 1000 });
       return { stdout: new Uint8Array(res.stdout), stderr: new Uint8Array(res.stderr), exitCode: res.exitCode };
+    },
+
+    async exec(req: ExecRequest) {
+      const res = await client.runtime('Exec', { containerId: req.containerId, cmd: req.cmd, tty: req.tty, stdin: req.stdin, stdout: req.stdout, stderr: req.stderr });
+      return { url: res.url };
+    },
+
+    async attach(req: AttachRequest) {
+      const res = await client.runtime('Attach', { containerId: req.containerId, tty: req.tty, stdin: req.stdin, stdout: req.stdout, stderr: req.stderr });
+      return { url: res.url };
     },
 
     getContainerEvents(listener: ContainerEventListener) {

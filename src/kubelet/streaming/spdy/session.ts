@@ -134,6 +134,15 @@ export class SpdySession extends EventEmitter {
     });
   }
 
+  /** Stops reading from the connection (back-pressure towards the peer) until `resumeInput`. */
+  pauseInput(): void {
+    this.socket.pause();
+  }
+
+  resumeInput(): void {
+    this.socket.resume();
+  }
+
   /** Sends GOAWAY and closes the connection. */
   close(): void {
     if (this.closedError) return;

@@ -2,7 +2,7 @@
  * `kubectl exec`, `kubectl attach` and `kubectl cp` end to end: the real kubectl speaks
  * WebSocket (v5.channel.k8s.io) to the API server, which hands the connection to the kubelet;
  * the kubelet relays to containerd's SPDY streaming server. Real busybox pods on the embedded
- * agent: output, exit codes, stdin EOF, a terminal (through util-linux `script`, which gives
+ * agent: output, exit codes, stdin EOF, SPDY clients (handed to containerd as they are), a terminal (through util-linux `script`, which gives
  * kubectl a pty) with its size, `-c` in a two-container pod, attach to a container's output and
  * to its stdin, and copying files both ways.
  *
@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentCluster, agentNetwork } from './node-agent-support.js';
-import { KUBECTL, kubectlHome } from '../helpers/kubectl.js';
+import { KUBECTL, kubectl, kubectlHome } from '../helpers/kubectl.js';
 
 const cluster = new AgentCluster(agentNetwork('ex', 100));
 let work = '';
@@ -162,6 +162,20 @@ describe('node: kubectl exec, attach and cp through the kubelet and containerd',
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /\/dev\/pts\/\d+/);
     assert.match(r.stdout, /^33 111\r?$/m);
+  });
+
+  test('kubectl without WebSockets (SPDY) reaches the runtime too', async () => {
+    const env = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' };
+    const r = await kubectl(cluster.srv(), ['exec', '-i', 'shell', '--', 'sh', '-c', 'cat; exit 4'], { env, input: 'over spdy\n' });
+    assert.equal(r.code, 4, r.stderr);
+    assert.equal(r.stdout, 'over spdy\n');
+    assert.match(r.stderr, /command terminated with exit code 4/);
+  });
+
+  test('exec into a pod or container that is not there fails with upstream\'s message', async () => {
+    const r = await cluster.k(['exec', 'no-such-pod', '--', 'true']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /pods "no-such-pod" not found/);
   });
 
   test('-c picks the container of a two-container pod', async () => {

@@ -4,7 +4,9 @@
  * upstream's paths allow). The running container is found by its pod labels; CRI `Exec`/`Attach`
  * gives the runtime's streaming URL; the kubelet answers the client's WebSocket handshake
  * (`v5.channel.k8s.io` or `v4.channel.k8s.io`), opens the runtime's SPDY session (remote command
- * v4) and relays between the two (see streaming/remote-command-bridge.ts). Errors before the handshake are plain-text HTTP
+ * v4) and relays between the two (see streaming/remote-command-bridge.ts). containerd 1.6 speaks
+ * neither v5 nor WebSocket well enough for kubectl, but it does speak SPDY and the older WebSocket
+ * protocols: such requests are handed to it as they are. Errors before the handshake are plain-text HTTP
  * answers as upstream's kubelet gives them (kubectl prints "unable to upgrade connection: ...").
  */
 import type { IncomingMessage } from 'node:http';
@@ -16,6 +18,7 @@ import { acceptWebSocket, chooseChannelProtocol, isWebSocketUpgrade } from '../s
 import type { RemoteCommandOptions } from '../streaming/runtime-remote-command.js';
 import { openRuntimeRemoteCommand } from '../streaming/runtime-remote-command.js';
 import { bridgeRemoteCommand } from '../streaming/remote-command-bridge.js';
+import { proxyToStreamingServer } from './runtime-stream-proxy.js';
 
 class RequestError extends Error {
   constructor(readonly status: number, message: string) {
@@ -59,6 +62,7 @@ function statusFor(err: unknown): number {
 async function serve(kind: 'exec' | 'attach', req: IncomingMessage, socket: Duplex, head: Buffer, ctx: UpgradeContext): Promise<void> {
   let opts: RemoteCommandOptions;
   let url: string;
+  const protocol = isWebSocketUpgrade(req) ? chooseChannelProtocol(req.headers['sec-websocket-protocol']) : undefined;
   try {
     opts = remoteCommandOptions(ctx.url.searchParams);
     const command = ctx.url.searchParams.getAll('command');
@@ -72,14 +76,14 @@ async function serve(kind: 'exec' | 'attach', req: IncomingMessage, socket: Dupl
       if (!runtime.attach) throw new RequestError(501, 'this node\'s container runtime cannot attach');
       url = (await runtime.attach({ containerId, ...opts })).url;
     }
-    if (!isWebSocketUpgrade(req)) throw new RequestError(400, `${kind} needs a WebSocket upgrade (v5.channel.k8s.io or v4.channel.k8s.io)`);
+    if (!protocol) {
+      // SPDY (kubectl with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false, older clients) and the older
+      // WebSocket protocols: the runtime's streaming server speaks those itself.
+      await proxyToStreamingServer(req, socket, head, url);
+      return;
+    }
   } catch (err) {
     rejectUpgrade(socket, statusFor(err), err instanceof Error ? err.message : String(err));
-    return;
-  }
-  const protocol = chooseChannelProtocol(req.headers['sec-websocket-protocol']);
-  if (!protocol) {
-    rejectUpgrade(socket, 400, 'unsupported remote command protocol; want v5.channel.k8s.io or v4.channel.k8s.io');
     return;
   }
   let ws;

@@ -1,14 +1,16 @@
 /**
  * Images and container exits on the embedded agent, with real containerd (one server for the file):
  * - a registry on loopback (Debian's docker-registry, the busybox image pushed by skopeo): a pod
- *   with `imagePullPolicy: Always` pulls from it and runs (Pulling/Pulled events); a tag the
+ *   with `imagePullPolicy: Always` pulls from it and runs (Pulling/Pulled events), also when the
+ *   registry is named `localhost:PORT` (plain HTTP with no configuration); a tag the
  *   registry lacks shows ErrImagePull, then ImagePullBackOff, with a Failed event; `Never` with an
  *   absent image shows ErrImageNeverPull;
  * - the Node reports its images (busybox among them) and the pressure conditions with upstream's
  *   reasons;
  * - a container over its memory limit is OOMKilled (exit code 137) and restarted; CPU and memory
  *   limits are the container's cgroup settings (millicores included);
- * - a command that does not exist ends in StartError (exit code 128) as with upstream + containerd.
+ * - a command that does not exist ends in StartError (exit code 128) as with upstream + containerd;
+ *   with restartPolicy Always it is restarted and shows RunContainerError / CrashLoopBackOff.
  *
  * Bridge, cluster CIDR, node name and kubelet port are this test's own. Teardown stops the
  * registry by pid, removes its storage and the pulled images, and checks every container, sandbox,
@@ -28,7 +30,8 @@ const cluster = new AgentCluster(agentNetwork('im', 150));
 const registry = new LoopbackRegistry();
 let pushed = '';
 
-function podYaml(name: string, image: string, script: string, extra: { policy?: string; restart?: string; container?: string } = {}): string {
+function podYaml(name: string, image: string, script: string,
+  extra: { policy?: string; restart?: string; container?: string; command?: string[] } = {}): string {
   return `apiVersion: v1
 kind: Pod
 metadata:
@@ -40,7 +43,7 @@ spec:
   - name: main
     image: ${image}
     imagePullPolicy: ${extra.policy ?? 'IfNotPresent'}
-    command: ["sh", "-c", ${JSON.stringify(script)}]
+    command: ${JSON.stringify(extra.command ?? ['sh', '-c', script])}
 ${extra.container ?? ''}`;
 }
 
@@ -224,18 +227,7 @@ describe('node: images, pulls and container exits on the embedded agent', { time
   });
 
   test('a command that does not exist ends in StartError with exit code 128', async () => {
-    await cluster.apply(`apiVersion: v1
-kind: Pod
-metadata:
-  name: no-command
-spec:
-  restartPolicy: Never
-  containers:
-  - name: main
-    image: busybox:1.35
-    imagePullPolicy: IfNotPresent
-    command: ["/no/such/program"]
-`);
+    await cluster.apply(podYaml('no-command', 'busybox:1.35', '', { restart: 'Never', command: ['/no/such/program'] }));
     await cluster.waitOutput(['get', 'pod', 'no-command'], /^no-command\s+0\/1\s+StartError\s/m, 90_000);
     const p = await cluster.pod('no-command');
     const t = p?.status?.containerStatuses?.[0]?.state?.terminated as { exitCode: number; reason?: string; message?: string } | undefined;
@@ -245,5 +237,16 @@ spec:
     assert.equal(p?.status?.phase, 'Failed');
     const events = await eventLines('no-command');
     assert.match(events, /^Warning Failed Error: failed to create containerd task: .*\/no\/such\/program/m);
+  });
+
+  test('with restartPolicy Always it is restarted: lastState StartError, RunContainerError or CrashLoopBackOff', async () => {
+    await cluster.apply(podYaml('no-command-always', 'busybox:1.35', '', { command: ['/no/such/program'] }));
+    const p = await cluster.waitPod('no-command-always', (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 120_000);
+    const st = p.status?.containerStatuses?.[0] as {
+      state?: { waiting?: { reason?: string } }; lastState?: { terminated?: { exitCode: number; reason?: string } };
+    } | undefined;
+    assert.equal(st?.lastState?.terminated?.reason, 'StartError');
+    assert.equal(st?.lastState?.terminated?.exitCode, 128);
+    await cluster.waitOutput(['get', 'pod', 'no-command-always'], /^no-command-always\s+0\/1\s+(RunContainerError|CrashLoopBackOff|StartError)\s/m, 60_000);
   });
 });

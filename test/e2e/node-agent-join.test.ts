@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentCluster, agentNetwork } from './node-agent-support.js';
+import { AgentCluster, agentNetwork, busyboxPodYaml } from './node-agent-support.js';
 import { startAgentProcess } from './agent-process.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 
@@ -42,21 +42,6 @@ async function refusedJoin(token: string): Promise<{ code: number | null; log: s
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function podYaml(name: string, script: string): string {
-  return `apiVersion: v1
-kind: Pod
-metadata:
-  name: ${name}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: main
-    image: busybox:1.35
-    imagePullPolicy: IfNotPresent
-    command: ["sh", "-c", ${JSON.stringify(script)}]
-`;
 }
 
 describe('node: skiff agent joins a server', { timeout: 400_000 }, () => {
@@ -89,7 +74,7 @@ describe('node: skiff agent joins a server', { timeout: 400_000 }, () => {
   });
 
   test('a busybox pod runs on the joined node and kubectl logs reaches its kubelet', async () => {
-    await cluster.apply(podYaml('joined', 'echo hello from the joined node; sleep 3600'));
+    await cluster.apply(busyboxPodYaml('joined', 'echo hello from the joined node; sleep 3600'));
     const pod = await cluster.waitPod('joined', (p) => p.status?.phase === 'Running', 120_000);
     assert.ok(pod.status?.podIP?.startsWith(cluster.net.podPrefix), `pod IP ${pod.status?.podIP} outside ${cluster.net.podPrefix}0/24`);
     assert.equal(await cluster.ok(['get', 'pod', 'joined', '-o', 'jsonpath={.spec.nodeName}']), cluster.net.node);
@@ -102,7 +87,7 @@ describe('node: skiff agent joins a server', { timeout: 400_000 }, () => {
     assert.ok(id, 'no container id before the restart');
     await cluster.restartAgent();
     // A pod created after the restart runs only once the new kubelet syncs its pods.
-    await cluster.apply(podYaml('after-agent-restart', 'sleep 3600'));
+    await cluster.apply(busyboxPodYaml('after-agent-restart', 'sleep 3600'));
     await cluster.waitPod('after-agent-restart', (p) => p.status?.phase === 'Running', 120_000);
     const after = await cluster.waitPod('joined', (p) => p.status?.phase === 'Running', 60_000);
     assert.equal(after.status?.containerStatuses?.[0]?.containerID, id);

@@ -80,6 +80,22 @@ export interface ContainerStatusJson {
   lastState?: { terminated?: { exitCode: number; reason?: string } };
 }
 
+/** A pod with one local busybox container (`main`) running `sh -c script`, 1 s grace period. */
+export function busyboxPodYaml(name: string, script: string): string {
+  return `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox:1.35
+    imagePullPolicy: IfNotPresent
+    command: ["sh", "-c", ${JSON.stringify(script)}]
+`;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

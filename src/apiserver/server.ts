@@ -224,7 +224,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     const resource: ResourceInfo | undefined = findResource(info.group, info.version, info.resource, SERVED_RESOURCES);
     if (!resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     if (!resource.namespaced && info.namespace) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-    if (resource.group === METRICS_GROUP) return handleMetrics({ info, query, res, registryFor: (g, r) => byGroupResource.get(`${g}/${r}`) }, summaries);
+    if (resource.group === METRICS_GROUP) return handleMetrics({ info, query, res, accept: req.headers.accept, registryFor: (g, r) => byGroupResource.get(`${g}/${r}`) }, summaries);
     if (resource.virtual) return handleVirtual({ req, res, info, query, resource, user, registryFor: (g, r) => byGroupResource.get(`${g}/${r}`) });
     const registry = registries.get(`${info.group}/${info.version}/${info.resource}`);
     if (!registry) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');

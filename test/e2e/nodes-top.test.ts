@@ -140,7 +140,7 @@ describe('kubectl top on simulated nodes', () => {
     assert.deepEqual(single.rows.map((r) => r[0]), ['sim-1']);
   });
 
-  it('the metrics API answers as metrics-server: objects, lists, not found', async () => {
+  it('the metrics API answers as metrics-server: objects, lists, tables, not found', async () => {
     const web = JSON.parse(await kubectlOk(server, ['get', '--raw', `/apis/metrics.k8s.io/v1beta1/namespaces/${NS}/pods/web`])) as Record<string, unknown>;
     assert.equal(web.kind, 'PodMetrics');
     assert.equal(web.apiVersion, 'metrics.k8s.io/v1beta1');
@@ -159,12 +159,19 @@ describe('kubectl top on simulated nodes', () => {
 
     const missing = await kubectl(server, ['top', 'pod', 'nope', '-n', NS]);
     assert.notEqual(missing.code, 0);
-    assert.equal(missing.stderr.trim(), 'Error from server (NotFound): podmetrics.metrics.k8s.io "nope" not found');
+    assert.equal(missing.stderr.trim(), 'Error from server (NotFound): pod "nope" not found');
     const slow = await kubectl(server, ['top', 'pod', 'slow', '-n', NS]);
-    assert.equal(slow.stderr.trim(), 'Error from server (NotFound): podmetrics.metrics.k8s.io "slow" not found');
+    assert.equal(slow.stderr.trim(), `Error from server (NotFound): podmetrics.metrics.k8s.io "${NS}/slow" not found`);
     const empty = await kubectl(server, ['top', 'pods', '-n', EMPTY]);
     assert.equal(empty.code, 0, empty.stderr);
     assert.equal(empty.stderr.trim(), `No resources found in ${EMPTY} namespace.`);
+    const table = parseTable(await kubectlOk(server, ['get', 'podmetrics', '-n', NS]));
+    assert.deepEqual(table.header, ['NAME', 'CPU', 'MEMORY', 'WINDOW']);
+    assert.deepEqual(table.rows, [['web', '255m', '114Mi', '10s']]);
+    const nodeTable = parseTable(await kubectlOk(server, ['get', 'nodes.metrics.k8s.io', 'sim-2']));
+    assert.deepEqual(nodeTable.header, ['NAME', 'CPU', 'MEMORY', 'WINDOW']);
+    assert.equal(nodeTable.rows[0]?.[0], 'sim-2');
+
     const put = await kubectl(server, ['delete', '--raw', `/apis/metrics.k8s.io/v1beta1/namespaces/${NS}/pods/web`]);
     assert.notEqual(put.code, 0);
     assert.match(put.stderr, /MethodNotAllowed|not supported/);

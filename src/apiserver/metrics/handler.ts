@@ -10,6 +10,7 @@ import { StatusError, methodNotSupported, notFound } from '../../apimachinery/er
 import type { KubeObject } from '../../apimachinery/object.js';
 import type { Summary } from '../../kubelet/stats/summary-api.js';
 import { writeJson } from '../codec.js';
+import { responseShape } from '../handlers/negotiation.js';
 import type { ResourceRequestInfo } from '../request-info.js';
 import { buildFilter } from '../rest/filter.js';
 import type { ResourceRegistry } from '../rest/resource-registry.js';
@@ -17,6 +18,7 @@ import { nowRfc3339 } from '../rest/resource-registry.js';
 import type { NodeMetrics, PodMetrics } from './convert.js';
 import { API_VERSION, nodeMetrics, podMetrics } from './convert.js';
 import { METRICS_GROUP } from './resources.js';
+import { metricsTable } from './table.js';
 import type { SummaryCache } from './summary-client.js';
 
 /** The sampling window the kubelets' rates cover. */
@@ -24,6 +26,8 @@ export const METRICS_WINDOW = '10s';
 
 export interface MetricsRequest {
   info: ResourceRequestInfo;
+  /** The request's Accept header: `as=Table` gets a Table. */
+  accept: string | undefined;
   query: URLSearchParams;
   res: ServerResponse;
   registryFor(group: string, resource: string): ResourceRegistry | undefined;
@@ -53,11 +57,12 @@ async function listObjects(req: MetricsRequest, resource: 'nodes' | 'pods', name
   return out.items;
 }
 
-async function getObject(req: MetricsRequest, resource: 'nodes' | 'pods', kind: string): Promise<KubeObject> {
+/** The node or pod itself; missing, it is the informer's not-found (`pod "x" not found`), as metrics-server answers. */
+async function getObject(req: MetricsRequest, resource: 'nodes' | 'pods'): Promise<KubeObject> {
   try {
     return await registry(req, resource).get(req.info.namespace, req.info.name);
   } catch (err) {
-    if (err instanceof StatusError && err.code === 404) throw notFound({ group: METRICS_GROUP, resource: kind }, req.info.name);
+    if (err instanceof StatusError && err.code === 404) throw notFound({ group: '', resource: resource === 'nodes' ? 'node' : 'pod' }, req.info.name);
     throw err;
   }
 }
@@ -100,24 +105,23 @@ async function nodeMetricsFor(cache: SummaryCache, nodes: KubeObject[]): Promise
   return out;
 }
 
+function respond(req: MetricsRequest, kind: 'NodeMetrics' | 'PodMetrics', items: (NodeMetrics | PodMetrics)[], single: boolean): void {
+  if (responseShape(req.accept) === 'table') return void writeJson(req.res, 200, metricsTable(items, kind, req.query));
+  if (single) return void writeJson(req.res, 200, items[0]);
+  writeJson(req.res, 200, { kind: `${kind}List`, apiVersion: API_VERSION, metadata: {}, items });
+}
+
 export async function handleMetrics(req: MetricsRequest, cache: SummaryCache): Promise<void> {
   const { info } = req;
-  const kind = info.resource === 'nodes' ? 'nodemetrics' : 'podmetrics';
   if (info.subresource || (info.verb !== 'get' && info.verb !== 'list')) throw methodNotSupported({ group: METRICS_GROUP, resource: info.resource }, info.verb);
+  const single = info.verb === 'get';
   if (info.resource === 'nodes') {
-    if (info.verb === 'get') {
-      const [m] = await nodeMetricsFor(cache, [await getObject(req, 'nodes', kind)]);
-      if (!m) throw notFound({ group: METRICS_GROUP, resource: kind }, info.name);
-      return void writeJson(req.res, 200, m);
-    }
-    const items = await nodeMetricsFor(cache, await listObjects(req, 'nodes', ''));
-    return void writeJson(req.res, 200, { kind: 'NodeMetricsList', apiVersion: API_VERSION, metadata: {}, items });
+    const items = single ? await nodeMetricsFor(cache, [await getObject(req, 'nodes')]) : await nodeMetricsFor(cache, await listObjects(req, 'nodes', ''));
+    if (single && !items.length) throw notFound({ group: METRICS_GROUP, resource: 'nodemetrics' }, info.name);
+    return respond(req, 'NodeMetrics', items, single);
   }
-  if (info.verb === 'get') {
-    const [m] = await podMetricsFor(req, cache, [await getObject(req, 'pods', kind)]);
-    if (!m) throw notFound({ group: METRICS_GROUP, resource: kind }, info.name);
-    return void writeJson(req.res, 200, m);
-  }
-  const items = await podMetricsFor(req, cache, await listObjects(req, 'pods', info.namespace));
-  return void writeJson(req.res, 200, { kind: 'PodMetricsList', apiVersion: API_VERSION, metadata: {}, items });
+  const items = single ? await podMetricsFor(req, cache, [await getObject(req, 'pods')]) : await podMetricsFor(req, cache, await listObjects(req, 'pods', info.namespace));
+  // metrics-server names a pod without figures by namespace/name.
+  if (single && !items.length) throw notFound({ group: METRICS_GROUP, resource: 'podmetrics' }, `${info.namespace}/${info.name}`);
+  return respond(req, 'PodMetrics', items, single);
 }

@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { inflateSync } from 'node:zlib';
 import { SPDY3_DICTIONARY } from './dictionary.js';
 import type { SpdyFrame } from './frames.js';
 import { FrameParser, encodeFrame } from './frames.js';
 import { HeaderCompressor, HeaderDecompressor, decodeHeaderBlock, encodeHeaderBlock } from './header-block.js';
-import { SpdySession } from './session.js';
 import type { SpdyStream } from './session.js';
+import { startTestStreamingServer } from './test-streaming-server.js';
 import { UpgradeFailedError, dialSpdy } from './dial.js';
 
 test('the SPDY/3 dictionary is the 1423 bytes of the spec', () => {
@@ -65,33 +64,6 @@ test('header blocks: lowercase names, NUL-joined values, zlib with the dictionar
   }
 });
 
-/** A server answering SPDY upgrades with a server-role session; `onStream` sees each stream. */
-async function fakeStreamingServer(onStream: (s: SpdyStream, session: SpdySession) => void): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Duplex>();
-  const server = createServer((req, res) => {
-    res.writeHead(400, { 'content-type': 'text/plain' }).end('not an upgrade');
-  });
-  server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
-    sockets.add(socket);
-    if (req.headers.upgrade !== 'SPDY/3.1') {
-      socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 11\r\n\r\nbad upgrade');
-      return;
-    }
-    socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n');
-    const session: SpdySession = new SpdySession(socket, { role: 'server', onStream: (s) => onStream(s, session) });
-    session.feed(head);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/exec/token`,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
-
 function readAll(s: SpdyStream): Promise<string> {
   return new Promise((resolve) => {
     let out = '';
@@ -102,7 +74,7 @@ function readAll(s: SpdyStream): Promise<string> {
 
 test('a client session opens streams in order, echoes data through a fake server and half-closes with FIN', async () => {
   const seen: string[] = [];
-  const srv = await fakeStreamingServer((s) => {
+  const srv = await startTestStreamingServer((s) => {
     seen.push(`${s.id}:${s.headers.streamtype?.[0]}`);
     void s.reply().then(() => {
       if (s.headers.streamtype?.[0] === 'stdin') {
@@ -132,7 +104,7 @@ test('a client session opens streams in order, echoes data through a fake server
 });
 
 test('the peer resetting a stream before replying fails openStream; the session ending ends the streams', async () => {
-  const srv = await fakeStreamingServer((s, session) => {
+  const srv = await startTestStreamingServer((s, session) => {
     if (s.headers.streamtype?.[0] === 'bad') s.reset();
     else void s.reply().then(() => s.write('bye', () => session.destroy()));
   });

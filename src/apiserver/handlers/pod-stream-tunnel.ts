@@ -107,9 +107,12 @@ export async function tunnelPortForward(req: IncomingMessage, socket: Duplex, he
     throw new StatusError(500, 'InternalError', 'unable to upgrade: missing upgrade headers in response');
   }
   const chosen = answer.headers.get('x-stream-protocol-version')?.trim();
-  const wss = new WebSocketServer({
-    noServer: true, perMessageDeflate: false, clientTracking: false,
-    handleProtocols: () => (chosen ? `${TUNNELING_PREFIX}${chosen}` : false),
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
+  // `ws` accepts only RFC 7230 tokens as sub-protocols and `/` is not one, so it must not see the
+  // offer; the answer names the chosen protocol itself.
+  delete req.headers['sec-websocket-protocol'];
+  wss.on('headers', (headers: string[]) => {
+    if (chosen) headers.push(`Sec-WebSocket-Protocol: ${TUNNELING_PREFIX}${chosen}`);
   });
   wss.handleUpgrade(req, socket, head, (ws) => {
     wss.close();

@@ -13,6 +13,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -212,5 +213,13 @@ describe('node: kubectl exec, attach and cp through the kubelet and containerd',
     await cluster.ok(['cp', 'shell:/tmp/out.txt', back], 60_000);
     const want = Array.from({ length: 5000 }, (_, i) => `${i + 1}\n`).join('');
     assert.equal(readFileSync(back, 'utf8'), want);
+  });
+
+  test('kubectl cp of a file of several megabytes arrives whole', async () => {
+    await cluster.ok(['exec', 'shell', '--', 'sh', '-c', 'head -c 6000000 /dev/urandom > /tmp/big.bin']);
+    const sum = (await cluster.ok(['exec', 'shell', '--', 'sha256sum', '/tmp/big.bin'])).split(/\s+/)[0];
+    const back = join(work, 'big.bin');
+    await cluster.ok(['cp', 'shell:/tmp/big.bin', back], 120_000);
+    assert.equal(createHash('sha256').update(readFileSync(back)).digest('hex'), sum);
   });
 });

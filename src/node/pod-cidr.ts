@@ -1,8 +1,9 @@
 /**
  * The node's pod CIDR as the node IPAM controller assigns it (upstream kubelets read
  * `spec.podCIDR` the same way). When the Node does not exist yet it is created bare, so the
- * controller can give it a subnet before the kubelet registers it in full; the kubelet's
- * registration then finds it and fills in labels and status.
+ * controller can give it a subnet before the kubelet registers it in full (tainted not-ready
+ * meanwhile, so the scheduler leaves it alone); the kubelet's registration then finds it and
+ * fills in labels and status.
  */
 import type { RestClient, GroupVersionResource } from '../client/rest-client.js';
 import { isAlreadyExists, isNotFound } from '../client/rest-client.js';
@@ -39,6 +40,9 @@ export async function awaitPodCidr(client: RestClient, nodeName: string,
           await client.create(NODES, {
             apiVersion: 'v1', kind: 'Node',
             metadata: { name: nodeName, labels: { 'kubernetes.io/hostname': nodeName, 'kubernetes.io/os': 'linux' } },
+            // As a kubelet registers: nothing lands here until the node reports Ready (the node
+            // lifecycle controller lifts the taint then), not even while it has no capacity yet.
+            spec: { taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }] },
           });
         } catch (createErr) {
           if (!isAlreadyExists(createErr)) lastError = errorText(createErr);

@@ -18,67 +18,34 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentCluster, agentNetwork } from './node-agent-support.js';
+import { AgentCluster, agentNetwork, busyboxPodYaml } from './node-agent-support.js';
 import { KUBECTL, kubectl, kubectlHome } from '../helpers/kubectl.js';
 
 const cluster = new AgentCluster(agentNetwork('ex', 100));
 let work = '';
 
-const PODS = `apiVersion: v1
-kind: Pod
-metadata:
-  name: shell
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: main
+/** A busybox container of the pod `two`. */
+const twoContainer = (name: string): string => `  - name: ${name}
     image: busybox:1.35
     imagePullPolicy: IfNotPresent
     command: ["sleep", "3600"]
----
-apiVersion: v1
+    env: [{ name: WHO, value: ${name}-container }]
+`;
+
+const PODS = [
+  busyboxPodYaml('shell', 'sleep 3600'),
+  busyboxPodYaml('printer', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 1; done'),
+  // A container whose stdin is open, for attach -i.
+  busyboxPodYaml('reader', 'while read line; do echo got:$line; done').replace('    command:', '    stdin: true\n    command:'),
+  `apiVersion: v1
 kind: Pod
 metadata:
   name: two
 spec:
   terminationGracePeriodSeconds: 1
   containers:
-  - name: first
-    image: busybox:1.35
-    imagePullPolicy: IfNotPresent
-    command: ["sleep", "3600"]
-    env: [{ name: WHO, value: first-container }]
-  - name: second
-    image: busybox:1.35
-    imagePullPolicy: IfNotPresent
-    command: ["sleep", "3600"]
-    env: [{ name: WHO, value: second-container }]
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: printer
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: main
-    image: busybox:1.35
-    imagePullPolicy: IfNotPresent
-    command: ["sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 1; done"]
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: reader
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: main
-    image: busybox:1.35
-    imagePullPolicy: IfNotPresent
-    stdin: true
-    command: ["sh", "-c", "while read line; do echo got:$line; done"]
-`;
+${twoContainer('first')}${twoContainer('second')}`,
+].join('---\n');
 
 /** kubectl as a child process of our own, for sessions the test ends itself (by pid). */
 function startKubectl(args: string[], command = KUBECTL): ChildProcessWithoutNullStreams {

@@ -1,8 +1,12 @@
 /**
  * Pod startup on the real node agent (`skiff server` without `--disable-agent`), issue 5's
  * Benchmarks: create → phase Running as seen by a watch, over N busybox:1.35 pods (image present,
- * IfNotPresent, `sleep 3600`), beside bare `ctr run -d` of the same image against the same
- * private containerd in the same run; then, with the pods idle, the server's VmRSS and CPU time
+ * IfNotPresent, `sleep 3600`), beside two baselines against the same private containerd in the
+ * same run, taken in turns: bare `ctr run -d` of the same image (no sandbox, no CNI) and a bare CRI
+ * pod (RunPodSandbox + CreateContainer + StartContainer through our CRI client, bench/bare-cri-pod.ts:
+ * the part of a pod's start containerd, the pause sandbox and the CNI plugins take). The watch also
+ * gives a breakdown per pod: create → bound (scheduler), → first kubelet status (the kubelet has
+ * the pod), → Running. Then, with the pods idle, the server's VmRSS and CPU time
  * (utime+stime) over an idle window. The agent runs inside the server process, so those are the
  * server's figures (containerd and the shims are separate processes, reported apart).
  *
@@ -18,6 +22,8 @@ import { performance } from 'node:perf_hooks';
 import { AgentCluster } from '../test/e2e/node-agent-support.js';
 import type { AgentNetwork } from '../test/e2e/node-agent-support.js';
 import { ApiClient } from './api-client.js';
+import { bareCriPods } from './bare-cri-pod.js';
+import type { BareCriPodTiming } from './bare-cri-pod.js';
 import { onCleanup } from './cleanup.js';
 import { metric } from './report.js';
 import type { Metric } from './report.js';
@@ -44,6 +50,13 @@ export interface PodStartupResult {
   bareMs: number[];
   bareP50Ms: number;
   bareP99Ms: number;
+  /** Bare CRI pods (sandbox + create + start), totals and per-call medians. */
+  bareCriMs: number[];
+  bareCriP50Ms: number;
+  bareCriP99Ms: number;
+  bareCriStepsP50Ms: { sandbox: number; create: number; start: number };
+  /** Medians from the watch, ms after the create request was sent. */
+  phasesP50Ms: { bound: number; kubeletStatus: number; running: number };
   /** Server process (API server + embedded agent) with the pods idle. */
   serverRssBytes: number;
   serverCpuMs: number;
@@ -81,18 +94,30 @@ function removeBare(sock: string, id: string): void {
 }
 
 /** Bare runtime: `ctr run -d` returns once the task has started; timed spawn → return. */
-function bareRuns(sock: string, n: number): number[] {
-  const out: number[] = [];
-  for (let i = -1; i < n; i++) { // i = -1: one unmeasured warm-up
-    const id = `bench-${process.pid}-${i + 1}`;
-    const t0 = performance.now();
-    try {
-      ctr(sock, ['run', '-d', IMAGE, id, 'sleep', '3600']);
-      const ms = performance.now() - t0;
-      if (i >= 0) out.push(ms);
-    } finally {
-      removeBare(sock, id);
+function bareCtrRun(sock: string, id: string): number {
+  const t0 = performance.now();
+  try {
+    ctr(sock, ['run', '-d', IMAGE, id, 'sleep', '3600']);
+    return performance.now() - t0;
+  } finally {
+    removeBare(sock, id);
+  }
+}
+
+/** Both baselines, in turns (ctr, CRI pod, ctr, ...), after one unmeasured warm-up of each. */
+async function baselines(sock: string, n: number): Promise<{ ctr: number[]; cri: BareCriPodTiming[] }> {
+  const cri = bareCriPods(sock, IMAGE);
+  const out = { ctr: [] as number[], cri: [] as BareCriPodTiming[] };
+  try {
+    for (let i = -1; i < n; i++) {
+      const ms = bareCtrRun(sock, `bench-${process.pid}-${i + 1}`);
+      const t = await cri.run();
+      if (i < 0) continue;
+      out.ctr.push(ms);
+      out.cri.push(t);
     }
+  } finally {
+    cri.close();
   }
   return out;
 }
@@ -141,17 +166,25 @@ export async function benchPodStartup(o: PodStartupOptions): Promise<PodStartupR
         if (Date.now() > end) throw new Error(`node ${net.node} not Ready within 90 s`);
         await sleep(200);
       }
-      o.log(`pods: bare ctr run -d ×${o.bareRuns} (+1 warm-up)`);
-      const bare = bareRuns(sock, o.bareRuns);
-      o.log(`pods: bare ${bare.map((b) => b.toFixed(0)).join(', ')} ms`);
+      o.log(`pods: bare ctr run -d and bare CRI pod ×${o.bareRuns} each, in turns (+1 warm-up)`);
+      const base = await baselines(sock, o.bareRuns);
+      const bare = base.ctr;
+      const bareCri = base.cri.map((t) => t.totalMs);
+      o.log(`pods: bare ctr ${bare.map((b) => b.toFixed(0)).join(', ')} ms`);
+      o.log(`pods: bare CRI pod ${base.cri.map((t) => `${t.totalMs.toFixed(0)} (${t.sandboxMs.toFixed(0)}+${t.createMs.toFixed(0)}+${t.startMs.toFixed(0)})`).join(', ')} ms`);
 
       const createdAt = new Map<string, number>();
       const runningAt = new Map<string, number>();
+      const boundAt = new Map<string, number>();
+      const kubeletAt = new Map<string, number>();
       const waiters = new Map<string, () => void>();
       const watch = await client.watch('/api/v1/namespaces/default/pods?watch=true', (line, at) => {
-        const obj = line.object as { metadata?: { name?: string }; status?: { phase?: string } };
+        const obj = line.object as { metadata?: { name?: string }; spec?: { nodeName?: string }; status?: { phase?: string; containerStatuses?: unknown[] } };
         const name = obj.metadata?.name;
-        if (!name || obj.status?.phase !== 'Running' || runningAt.has(name)) return;
+        if (!name) return;
+        if (obj.spec?.nodeName && !boundAt.has(name)) boundAt.set(name, at);
+        if (obj.status?.containerStatuses && !kubeletAt.has(name)) kubeletAt.set(name, at);
+        if (obj.status?.phase !== 'Running' || runningAt.has(name)) return;
         runningAt.set(name, at);
         waiters.get(name)?.();
       });
@@ -176,8 +209,11 @@ export async function benchPodStartup(o: PodStartupOptions): Promise<PodStartupR
         };
         o.log(`pods: creating ${o.pods} pods, ${o.concurrency} at a time`);
         await Promise.all(Array.from({ length: o.concurrency }, worker));
-        const podMs = names.map((n) => (runningAt.get(n) ?? NaN) - (createdAt.get(n) ?? NaN));
+        const since = (at: Map<string, number>): number[] => names.map((n) => (at.get(n) ?? NaN) - (createdAt.get(n) ?? NaN));
+        const podMs = since(runningAt);
+        const phasesP50Ms = { bound: median(since(boundAt)), kubeletStatus: median(since(kubeletAt)), running: median(podMs) };
         o.log(`pods: p50 ${percentile(podMs, 50).toFixed(0)} ms, p99 ${percentile(podMs, 99).toFixed(0)} ms`);
+        o.log(`pods: medians after create: bound ${phasesP50Ms.bound.toFixed(1)} ms, first kubelet status ${phasesP50Ms.kubeletStatus.toFixed(1)} ms, Running ${phasesP50Ms.running.toFixed(1)} ms`);
 
         o.log(`pods: ${o.pods} pods idle; measuring server RSS and CPU over ${o.idleMs / 1000} s`);
         await sleep(2000);
@@ -194,6 +230,12 @@ export async function benchPodStartup(o: PodStartupOptions): Promise<PodStartupR
           pods: o.pods, concurrency: o.concurrency,
           podMs: podMs.map((m) => round(m, 1)), podP50Ms: percentile(podMs, 50), podP99Ms: percentile(podMs, 99), podMaxMs: Math.max(...podMs),
           bareMs: bare.map((m) => round(m, 1)), bareP50Ms: median(bare), bareP99Ms: percentile(bare, 99),
+          bareCriMs: bareCri.map((m) => round(m, 1)), bareCriP50Ms: median(bareCri), bareCriP99Ms: percentile(bareCri, 99),
+          bareCriStepsP50Ms: {
+            sandbox: round(median(base.cri.map((t) => t.sandboxMs)), 1), create: round(median(base.cri.map((t) => t.createMs)), 1),
+            start: round(median(base.cri.map((t) => t.startMs)), 1),
+          },
+          phasesP50Ms: { bound: round(phasesP50Ms.bound, 1), kubeletStatus: round(phasesP50Ms.kubeletStatus, 1), running: round(phasesP50Ms.running, 1) },
           serverRssBytes, serverCpuMs: cpu1 - cpu0, idleMs, containerdRssBytes, teardownProblems: [],
         };
         watch.close();
@@ -218,6 +260,13 @@ export function podStartupMetrics(r: PodStartupResult): Metric[] {
   return [
     metric({ id: 'pod-startup-p50', label: `pod create → Running (watch) p50, ${r.pods} pods, ${r.concurrency} at a time`, value: r.podP50Ms, unit: 'ms', baseline: r.bareP50Ms, baselineLabel: `ctr run -d ×${r.bareMs.length}`, better: 'lower' }),
     metric({ id: 'pod-startup-p99', label: `pod create → Running (watch) p99, ${r.pods} pods`, value: r.podP99Ms, unit: 'ms', baseline: r.bareP99Ms, baselineLabel: `ctr run -d ×${r.bareMs.length}`, better: 'lower', goal: '< 1000 ms and < 1.5x', pass: goalP99 }),
+    metric({
+      id: 'pod-startup-p50-vs-cri', label: 'pod create → Running (watch) p50 vs bare CRI pod', value: r.podP50Ms, unit: 'ms', baseline: r.bareCriP50Ms,
+      baselineLabel: `CRI sandbox+create+start ×${r.bareCriMs.length}`, better: 'lower',
+      note: `bare CRI pod medians: RunPodSandbox ${r.bareCriStepsP50Ms.sandbox} ms, CreateContainer ${r.bareCriStepsP50Ms.create} ms, StartContainer ${r.bareCriStepsP50Ms.start} ms; `
+        + `pods, medians after create: bound ${r.phasesP50Ms.bound} ms, first kubelet status ${r.phasesP50Ms.kubeletStatus} ms, Running ${r.phasesP50Ms.running} ms`,
+    }),
+    metric({ id: 'pod-startup-p99-vs-cri', label: `pod create → Running (watch) p99 vs bare CRI pod`, value: r.podP99Ms, unit: 'ms', baseline: r.bareCriP99Ms, baselineLabel: `CRI sandbox+create+start ×${r.bareCriMs.length}`, better: 'lower' }),
     metric({ id: 'agent-rss', label: `server+agent VmRSS, ${r.pods} idle pods`, value: r.serverRssBytes / MB, unit: 'MB', better: 'lower', note: `one process (API server with the embedded agent); containerd separately ${(r.containerdRssBytes / MB).toFixed(1)} MB` }),
     metric({ id: 'agent-cpu', label: `server+agent CPU over ${idleS.toFixed(0)} s idle, ${r.pods} pods`, value: (r.serverCpuMs / r.idleMs) * 100, unit: '% of a core', better: 'lower', note: `utime+stime ${r.serverCpuMs.toFixed(0)} ms in ${idleS.toFixed(1)} s` }),
   ];

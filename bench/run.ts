@@ -10,7 +10,8 @@
  * --nodes / --pods: SchedulingBasic (bench/scheduling-bench.ts) size, 5,000 nodes and 10,000 pods
  * (500 / 1,000 with --quick); `--only scheduling` runs that alone, `--only sqlite|etcd` skips it.
  * `--only pods`: pod startup on the real node agent (bench/pod-startup-bench.ts; root, containerd), 50
- * busybox pods create → Running beside bare `ctr run -d`, then server RSS/CPU with the pods idle.
+ * busybox pods create → Running beside bare `ctr run -d` and a bare CRI pod (sandbox + create + start
+ * straight to containerd), then server RSS/CPU with the pods idle.
  * --replicas / --workload-nodes: the workload benchmark (bench/workloads-bench.ts), a Deployment of
  * 1,000 replicas on 100 simulated nodes (100 / 10 with --quick); `--only workloads` runs it alone.
  *

@@ -34,6 +34,7 @@ import { createProbeManager } from './prober/probe-manager.js';
 import type { Prober } from './prober/prober.js';
 import { createRuntimeManager, podGracePeriodSeconds } from './runtime-manager.js';
 import type { RuntimeService } from './runtime/runtime.js';
+import { createStartupTrace } from './startup-trace.js';
 import { createStatusManager } from './status-manager.js';
 import type { TimerHandle, TimerQueue } from './timer-queue.js';
 import { createVolumeManager, requestServiceAccountToken } from './volumes/volume-manager.js';
@@ -154,7 +155,16 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   const unsubscribers: (() => void)[] = [];
 
   const backoff = createBackoff({ initialMs: opts.backoffInitialMs, maxMs: opts.backoffMaxMs, now: () => timers.now() });
-  const statusManager = createStatusManager({ client, timers, limiter, logger, fieldManager: 'kubelet' });
+  const trace = createStartupTrace(logger);
+  const statusManager = createStatusManager({
+    client, timers, limiter, logger, fieldManager: 'kubelet',
+    onWritten(pod, status) {
+      if (trace.size === 0 || status.phase !== 'Running') return;
+      const uid = pod.metadata?.uid ?? '';
+      trace.mark(uid, 'status-written');
+      trace.finish(uid, `${pod.metadata?.namespace}/${pod.metadata?.name}`);
+    },
+  });
 
   const probes = createProbeManager({
     timers,
@@ -197,6 +207,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     clusterDns: opts.clusterDns, clusterDomain: opts.clusterDomain,
     lookup, allocatable, hostIPs: [opts.internalIP], volumes,
     handlers: opts.handlers ?? createHandlerRunner({ runtime, network: false }),
+    trace: (uid, step) => trace.mark(uid, step),
   });
 
   const workers = createPodWorkers({
@@ -232,9 +243,11 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     }
     let outcome: PodSyncOutcome = {};
     if (st.work === 'syncing') {
+      trace.mark(uid, 'sync');
       probes.addPod(st.pod);
       let rs = await rm.podStatus(uid);
       st.rs = rs;
+      trace.mark(uid, 'runtime-status');
       let status = generate(st, rs, false);
       if (isTerminal(status.phase)) st.work = 'terminating';
       else {
@@ -244,6 +257,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
         rs = await rm.podStatus(uid);
         st.rs = rs;
         status = generate(st, rs, false);
+        trace.mark(uid, 'status-generated');
         if (isTerminal(status.phase)) st.work = 'terminating';
         else statusManager.setPodStatus(st.pod, status);
       }
@@ -264,6 +278,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
         await rm.removePod(uid);
         pods.delete(uid);
         statusManager.forget(uid);
+        trace.forget(uid);
         for (const key of [...st.reasons.keys()]) st.reasons.delete(key);
         return { done: true };
       }
@@ -281,6 +296,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     if (!st) {
       st = { uid, pod, work: 'syncing', removed: false, rs: undefined, reasons: new Map(), killGrace: 0 };
       pods.set(uid, st);
+      if (!isTerminal(pod.status?.phase) && !pod.metadata?.deletionTimestamp) trace.mark(uid, 'seen');
     } else {
       // A shorter grace period while terminating (e.g. a second delete) speeds up the kill.
       if (st.work === 'terminating' && pod.metadata?.deletionTimestamp && st.rs) {

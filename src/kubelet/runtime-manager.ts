@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Container, Pod } from '../apimachinery/generated/types.js';
 import type { Backoff } from './backoff.js';
 import type { EnvVarValue, ObjectLookup } from './env/environment.js';
-import { ContainerConfigError, makeEnvironment } from './env/environment.js';
+import { ContainerConfigError, makeEnvironment, prefetchEnvironment } from './env/environment.js';
 import { expandCommandAndArgs } from './env/expansion.js';
 import type { HandlerRunner } from './lifecycle/handlers.js';
 import { runPreStop } from './lifecycle/pre-stop.js';
@@ -74,6 +74,8 @@ export interface RuntimeManagerOptions {
    * itself when it has one (the CRI runtime), else images are taken as present (simulated).
    */
   images?: ImagePuller;
+  /** Stamps the steps of a pod's start (startup-trace.ts); default none. */
+  trace?: (uid: string, step: string) => void;
 }
 
 function isImagePuller(x: unknown): x is ImagePuller {
@@ -101,6 +103,16 @@ function backoffKey(pod: Pod, c: Container): string {
   return `${pod.metadata?.name}_${pod.metadata?.namespace}_${pod.metadata?.uid}_${c.name}_${containerHash(c)}`;
 }
 
+/** The answer, or undefined when the runtime no longer has the object. */
+async function ifFound<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (!isRuntimeNotFound(err)) throw err;
+    return undefined;
+  }
+}
+
 function nsToMs(ns: number): number {
   return Math.floor(ns / 1e6);
 }
@@ -114,6 +126,7 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
   const { runtime, recorder, backoff, timers, probes } = opts;
   const images = opts.images ?? (isImagePuller(runtime) ? runtime : undefined);
   const imageManager = images && createImageManager({ puller: images, recorder, backoff, now: () => timers.now() });
+  const trace = opts.trace ?? ((): void => {});
 
   function sandboxConfig(pod: Pod, attempt: number): PodSandboxConfig {
     const meta = pod.metadata ?? {};
@@ -193,34 +206,28 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
   }
 
   async function podStatus(uid: string): Promise<PodRuntimeStatus> {
-    const sandboxes = await runtime.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: uid } });
-    const sbInfos = [];
-    for (const sb of sandboxes) {
-      let ip = '';
-      try {
-        ip = (await runtime.podSandboxStatus(sb.id)).status.network?.ip ?? '';
-      } catch (err) {
-        if (!isRuntimeNotFound(err)) throw err;
-        continue;
-      }
-      sbInfos.push({ id: sb.id, ready: sb.state === 'SANDBOX_READY', createdAt: sb.createdAt, attempt: sb.metadata.attempt, ip });
-    }
-    sbInfos.sort((a, b) => b.createdAt - a.createdAt);
-    if (sbInfos[0]?.ip) podIps.set(uid, sbInfos[0].ip);
-    const containers: RuntimeContainerInfo[] = [];
-    for (const c of await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } })) {
-      try {
-        const s = (await runtime.containerStatus(c.id)).status;
-        containers.push({
+    // The two lists, then every status, each group at once: the runtime answers them in parallel.
+    const selector = { labelSelector: { [LABEL_POD_UID]: uid } };
+    const [sandboxes, listed] = await Promise.all([runtime.listPodSandbox(selector), runtime.listContainers(selector)]);
+    const [sbFound, ctFound] = await Promise.all([
+      Promise.all(sandboxes.map(async (sb) => {
+        const ip = await ifFound(runtime.podSandboxStatus(sb.id).then((r) => r.status.network?.ip ?? ''));
+        return ip === undefined ? undefined : { id: sb.id, ready: sb.state === 'SANDBOX_READY', createdAt: sb.createdAt, attempt: sb.metadata.attempt, ip };
+      })),
+      Promise.all(listed.map(async (c) => {
+        const s = (await ifFound(runtime.containerStatus(c.id)))?.status;
+        return s && {
           id: s.id, name: s.metadata.name, state: s.state, createdAt: s.createdAt, startedAt: s.startedAt, finishedAt: s.finishedAt,
           exitCode: s.exitCode, reason: s.reason, message: s.message, image: s.image.image, imageRef: s.imageRef,
           restartCount: Number(s.annotations[ANNOTATION_RESTART_COUNT] ?? s.metadata.attempt) || 0,
           hash: s.annotations[ANNOTATION_CONTAINER_HASH] ?? '',
-        });
-      } catch (err) {
-        if (!isRuntimeNotFound(err)) throw err;
-      }
-    }
+        };
+      })),
+    ]);
+    const sbInfos = sbFound.filter((x) => x !== undefined);
+    sbInfos.sort((a, b) => b.createdAt - a.createdAt);
+    if (sbInfos[0]?.ip) podIps.set(uid, sbInfos[0].ip);
+    const containers: RuntimeContainerInfo[] = ctFound.filter((x) => x !== undefined);
     containers.sort((a, b) => b.createdAt - a.createdAt);
     return { uid, sandboxes: sbInfos, containers };
   }
@@ -265,6 +272,7 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
     const ref = containerRef(pod, c, type !== 'app');
     if (imageManager) {
       const r = await imageManager.ensureImageExists(pod, c, ref);
+      trace(pod.metadata?.uid ?? '', 'image');
       if (!r.ok) {
         reasons.set(c.name, { reason: r.reason, message: r.message });
         return r.retryAt;
@@ -276,6 +284,7 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
     let inputs: { env: EnvVarValue[]; mounts: Mount[] };
     try {
       inputs = await containerInputs(pod, c, rs);
+      trace(pod.metadata?.uid ?? '', 'container-inputs');
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
       recorder.event(ref, 'Warning', 'Failed', `Error: ${err.message}`);
@@ -293,6 +302,7 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
       reasons.set(c.name, { reason: 'CreateContainerError', message: m });
       return timers.now() + 10_000;
     }
+    trace(pod.metadata?.uid ?? '', 'container-created');
     recorder.event(ref, 'Normal', 'Created', `Created container: ${c.name}`);
     // Old instances beyond the previous one are of no use any more (upstream's container GC keeps one).
     const older = rs.containers.filter((x) => x.name === c.name && x.state === 'CONTAINER_EXITED').slice(1);
@@ -306,6 +316,7 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
       return timers.now() + 10_000;
     }
     reasons.delete(c.name);
+    trace(pod.metadata?.uid ?? '', 'container-started');
     recorder.event(ref, 'Normal', 'Started', `Started container ${c.name}`);
     const postStart = c.lifecycle?.postStart;
     if (postStart && opts.handlers) {
@@ -338,6 +349,7 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
         for (const f of failures) recorder.event(podRef(pod), 'Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${f.volume}" : ${f.message}`);
         return { requeueAt: timers.now() + 2_000 };
       }
+      trace(pod.metadata?.uid ?? '', 'volumes');
     }
     const policy = restartPolicy(pod);
     let requeueAt: number | undefined;
@@ -353,6 +365,8 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
       if (policy === 'Never' && latestSb && rs.containers.length > 0) return {};
       if (latestSb || rs.containers.some((c) => c.state === 'CONTAINER_RUNNING')) await killPod(pod, rs, podGracePeriodSeconds(pod));
       const attempt = latestSb ? latestSb.attempt + 1 : 0;
+      // The containers' Service environment is fetched while the sandbox is being made.
+      if (opts.lookup) prefetchEnvironment(pod, opts.lookup);
       try {
         sandboxId = (await runtime.runPodSandbox({ config: sandboxConfig(pod, attempt) })).podSandboxId;
       } catch (err) {
@@ -361,9 +375,11 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
           'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${m}`);
         return { requeueAt: timers.now() + 10_000 };
       }
+      trace(pod.metadata?.uid ?? '', 'sandbox');
       // Containers of the old sandbox are history now; start over from the first init container.
       current = await podStatus(pod.metadata?.uid ?? '');
       current = { ...current, containers: current.containers.filter((c) => c.state !== 'CONTAINER_RUNNING') };
+      trace(pod.metadata?.uid ?? '', 'sandbox-status');
     }
 
     // Init containers, in order. Restartable ones (sidecars) keep running alongside the app.

@@ -76,6 +76,8 @@ export function createStatusManager(opts: {
   limiter: Limiter;
   logger?: Logger;
   fieldManager?: string;
+  /** Called when `status` is in the API (written now, or found there already). */
+  onWritten?: (pod: Pod, status: PodStatus) => void;
 }): StatusManager {
   const { client, timers, limiter } = opts;
   const logger = opts.logger ?? silentLogger;
@@ -135,6 +137,7 @@ export function createStatusManager(opts: {
       const body: Pod = { ...base, status: mergeStatus(base.status, status) };
       if (JSON.stringify(body.status) === JSON.stringify(base.status ?? {})) {
         e.sentJson = json;
+        opts.onWritten?.(base, status);
         return true;
       }
       logger.debug({ pod: base.metadata?.name, rv: base.metadata?.resourceVersion, attempt }, 'writing pod status');
@@ -145,6 +148,7 @@ export function createStatusManager(opts: {
         const pod = updated as unknown as Pod;
         if (newer(pod.metadata?.resourceVersion, e.base.metadata?.resourceVersion)) e.base = pod;
         e.sentJson = json;
+        opts.onWritten?.(pod, status);
         return true;
       } catch (err) {
         if (isNotFound(err)) {

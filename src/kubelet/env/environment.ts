@@ -71,6 +71,24 @@ function asConfigError(fn: () => string): string {
   }
 }
 
+/** The pod's namespace's Services (when service links are on) and the master namespace's (when needed apart). */
+function serviceLists(pod: Pod, lookup: ObjectLookup): Promise<[Service[], Service[] | undefined]> {
+  const ns = pod.metadata?.namespace ?? 'default';
+  const enableLinks = pod.spec?.enableServiceLinks !== false;
+  return Promise.all([
+    enableLinks ? lookup.services(ns) : Promise.resolve([]),
+    ns === MASTER_SERVICE_NAMESPACE && enableLinks ? Promise.resolve(undefined) : lookup.services(MASTER_SERVICE_NAMESPACE),
+  ]);
+}
+
+/**
+ * Asks the lookup now for the Service lists `makeEnvironment` will read for this pod, so a caching
+ * lookup has them when the containers are made (e.g. while the sandbox is being created).
+ */
+export function prefetchEnvironment(pod: Pod, lookup: ObjectLookup): void {
+  serviceLists(pod, lookup).catch(() => undefined);
+}
+
 export async function makeEnvironment(input: EnvironmentInput): Promise<EnvVarValue[]> {
   const { pod, container, lookup } = input;
   const ns = pod.metadata?.namespace ?? 'default';
@@ -86,10 +104,7 @@ export async function makeEnvironment(input: EnvironmentInput): Promise<EnvVarVa
   };
 
   const enableLinks = pod.spec?.enableServiceLinks !== false;
-  const [nsServices, masterServices] = await Promise.all([
-    enableLinks ? lookup.services(ns) : Promise.resolve([]),
-    ns === MASTER_SERVICE_NAMESPACE && enableLinks ? Promise.resolve(undefined) : lookup.services(MASTER_SERVICE_NAMESPACE),
-  ]);
+  const [nsServices, masterServices] = await serviceLists(pod, lookup);
   const serviceEnv = new Map(serviceEnvVars(servicesForPod(ns, enableLinks, nsServices, masterServices ?? nsServices))
     .map((e) => [e.name, e.value] as const));
 

@@ -41,13 +41,20 @@ async function renew(name: string): Promise<void> {
   await client.update(LEASES, { ...lease, spec: { ...(lease.spec as object), renewTime: microTime() } });
 }
 
-/** What a kubelet posts: Ready=True with a fresh heartbeat. */
+/** What a kubelet posts: Ready=True with a fresh heartbeat (read again and retried on a conflict, as a kubelet does). */
 async function postReady(name: string): Promise<void> {
-  const node = await client.get<NodeObj>(NODES, name);
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const conditions = (node.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
-  conditions.push({ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now });
-  await client.updateStatus(NODES, { ...node, status: { ...node.status, conditions } });
+  for (let attempt = 0; ; attempt++) {
+    const node = await client.get<NodeObj>(NODES, name);
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const conditions = (node.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
+    conditions.push({ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now });
+    try {
+      await client.updateStatus(NODES, { ...node, status: { ...node.status, conditions } });
+      return;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409 || attempt >= 5) throw err;
+    }
+  }
 }
 
 async function addNode(name: string, unschedulable: boolean): Promise<void> {

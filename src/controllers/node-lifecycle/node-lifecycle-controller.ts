@@ -206,10 +206,16 @@ export function startNodeLifecycleController(opts: NodeLifecycleControllerOption
 
   // ---------------------------------------------------------------- node health
 
+  /** Ends the wait between health passes early (a node's conditions changed: its taints follow now, as upstream's tainting pass on node updates). */
+  let wakeMonitor: (() => void) | undefined;
+  const conditionKey = (node: NodeObj): string =>
+    `${node.spec?.unschedulable ? 'u' : ''}|${(node.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`).join(',')}`;
+
   nodeInformer.addEventHandler({
     onUpdate: (oldNode, node) => {
       if (oldNode === node) return;
       if (!sameTaints(noExecuteTaints(oldNode), noExecuteTaints(node))) enqueuePodsOn(node.metadata.name ?? '');
+      if (conditionKey(oldNode) !== conditionKey(node)) wakeMonitor?.();
     },
     onAdd: (node) => {
       if (noExecuteTaints(node).length > 0) enqueuePodsOn(node.metadata.name ?? '');
@@ -336,9 +342,11 @@ export function startNodeLifecycleController(opts: NodeLifecycleControllerOption
           function done(): void {
             clearTimeout(timer);
             signal.removeEventListener('abort', done);
+            wakeMonitor = undefined;
             resolve();
           }
           signal.addEventListener('abort', done, { once: true });
+          wakeMonitor = done;
         });
       }
     })();

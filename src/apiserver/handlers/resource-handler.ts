@@ -26,6 +26,7 @@ import type { TokenIssuer } from '../auth/service-account-token.js';
 import { handleTokenRequest } from './token-request.js';
 import { handlePodLog } from './pod-log.js';
 import { handlePodStreamWithoutUpgrade } from './pod-stream.js';
+import { handleProxy } from '../proxy/handler.js';
 
 export interface HandlerContext {
   req: IncomingMessage;
@@ -357,6 +358,10 @@ async function handleSubresource(ctx: HandlerContext): Promise<void> {
     }
     case 'exec': case 'attach': case 'portforward': {
       if (resource.resource === 'pods' && resource.group === '') return handlePodStreamWithoutUpgrade(ctx);
+      break;
+    }
+    case 'proxy': {
+      if (resource.group === '') return handleProxy(ctx);
       break;
     }
     case 'finalize': {

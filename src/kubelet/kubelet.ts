@@ -14,6 +14,7 @@ import type { KubeObject } from '../apimachinery/object.js';
 import type { Logger, RestClient } from '../client/index.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/index.js';
 import { errorText, silentLogger } from '../client/logger.js';
+import { admitPod, rejectionStatusMessage } from './admission.js';
 import { createBackoff } from './backoff.js';
 import type { ObjectLookup } from './env/environment.js';
 import { createApiLookup } from './env/lookup.js';
@@ -35,6 +36,7 @@ import type { Prober } from './prober/prober.js';
 import { createRuntimeManager, podGracePeriodSeconds } from './runtime-manager.js';
 import type { RuntimeService } from './runtime/runtime.js';
 import { createStartupTrace } from './startup-trace.js';
+import { isMirrorPod } from './static-pods/manifest.js';
 import { createStatusManager } from './status-manager.js';
 import type { TimerHandle, TimerQueue } from './timer-queue.js';
 import { createVolumeManager, requestServiceAccountToken } from './volumes/volume-manager.js';
@@ -78,6 +80,11 @@ export interface KubeletOptions {
    * running): a simulated node "losing its heartbeat" (`sim.skiff.io/heartbeat: stopped`).
    */
   heartbeatStopped?: () => boolean;
+  /**
+   * The API's current Node (from a shared Node watch), for pod admission (labels, taints,
+   * allocatable). Default: the Node as last read or written by this kubelet.
+   */
+  apiNode?: () => Node | undefined;
   /** The Ready condition status the API currently holds for this node (from a shared Node watch). */
   apiReadyStatus?: () => string | undefined;
   clusterDns?: string;
@@ -116,10 +123,14 @@ export interface Kubelet {
 
 type PodPhaseOfWork = 'syncing' | 'terminating' | 'terminated';
 
+/** A pod is admitted once, when first seen (upstream HandlePodAdditions); a rejected pod never runs. */
+type Admission = 'pending' | 'admitted' | 'rejected';
+
 interface PodState {
   uid: string;
   pod: Pod;
   work: PodPhaseOfWork;
+  admission: Admission;
   removed: boolean;
   rs: PodRuntimeStatus | undefined;
   reasons: Map<string, WaitingReason>;
@@ -234,6 +245,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   async function syncPod(uid: string): Promise<PodSyncOutcome> {
     const st = pods.get(uid);
     if (!st) return { done: true };
+    if (st.admission === 'pending') return {};
     if (st.work === 'syncing' && (st.removed || st.pod.metadata?.deletionTimestamp)) st.work = 'terminating';
     if (st.work === 'syncing' && isTerminal(st.pod.status?.phase) && !statusManager.getPodStatus(uid)) {
       // Already finished before we saw it (e.g. after a restart): nothing to run.
@@ -294,9 +306,12 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     if (!uid) return;
     let st = pods.get(uid);
     if (!st) {
-      st = { uid, pod, work: 'syncing', removed: false, rs: undefined, reasons: new Map(), killGrace: 0 };
+      st = { uid, pod, work: 'syncing', admission: 'pending', removed: false, rs: undefined, reasons: new Map(), killGrace: 0 };
       pods.set(uid, st);
       if (!isTerminal(pod.status?.phase) && !pod.metadata?.deletionTimestamp) trace.mark(uid, 'seen');
+      statusManager.observe(pod);
+      queueAdmission(st);
+      return;
     } else {
       // A shorter grace period while terminating (e.g. a second delete) speeds up the kill.
       if (st.work === 'terminating' && pod.metadata?.deletionTimestamp && st.rs) {
@@ -310,6 +325,92 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     }
     statusManager.observe(pod);
     workers.enqueue(uid);
+  }
+
+  // ---- admission: new pods in creation order, each against the pods admitted before it ----
+
+  const awaitingAdmission: PodState[] = [];
+  let admissionDrained: Promise<void> | undefined;
+
+  function queueAdmission(st: PodState): void {
+    awaitingAdmission.push(st);
+    // Pods handed over together (the replay at subscribe) form one batch, sorted by creation.
+    admissionDrained ??= new Promise<void>((resolve) => queueMicrotask(resolve)).then(drainAdmission).finally(() => {
+      admissionDrained = undefined;
+    });
+  }
+
+  function createdOrder(a: PodState, b: PodState): number {
+    const ta = a.pod.metadata?.creationTimestamp ?? '';
+    const tb = b.pod.metadata?.creationTimestamp ?? '';
+    return ta < tb ? -1 : ta > tb ? 1 : 0;
+  }
+
+  async function drainAdmission(): Promise<void> {
+    while (awaitingAdmission.length > 0) {
+      const batch = awaitingAdmission.splice(0).sort(createdOrder);
+      for (const st of batch) {
+        try {
+          await admit(st);
+        } catch (err) {
+          logger.error({ pod: `${st.pod.metadata?.namespace}/${st.pod.metadata?.name}`, err: errorText(err) }, 'pod admission failed');
+          st.admission = 'admitted';
+        }
+        if (pods.get(st.uid) === st) workers.enqueue(st.uid);
+      }
+    }
+  }
+
+  /** Pods admitted and still active: not finished, unless still being terminated (upstream filterOutInactivePods). */
+  function activePods(except: string): Pod[] {
+    const out: Pod[] = [];
+    for (const s of pods.values()) {
+      if (s.uid === except || s.admission !== 'admitted' || s.work === 'terminated') continue;
+      const phase = statusManager.getPodStatus(s.uid)?.phase ?? s.pod.status?.phase;
+      if (s.work === 'syncing' && isTerminal(phase)) continue;
+      out.push(s.pod);
+    }
+    return out;
+  }
+
+  async function admit(st: PodState): Promise<void> {
+    const pod = st.pod;
+    // Pods finished or being deleted are not admitted again (they never run anything new).
+    if (stopped || st.removed || pod.metadata?.deletionTimestamp || isTerminal(pod.status?.phase)) {
+      st.admission = 'admitted';
+      return;
+    }
+    const node = opts.apiNode?.() ?? lastNode;
+    if (!node) {
+      st.admission = 'admitted';
+      return;
+    }
+    const input = { pod, otherPods: activePods(st.uid), isStatic: isMirrorPod(pod) };
+    let result = admitPod({ ...input, node });
+    if (!result.admit && result.reason === 'NodeAffinity') {
+      // Labels may be newer than our copy: read the Node once more before rejecting (as upstream).
+      const fresh = await limiter.run(() => client.get(NODES_GVR, nodeName)) as unknown as Node;
+      lastNode = fresh;
+      result = admitPod({ ...input, pod: st.pod, node: fresh });
+    }
+    if (result.admit || st.removed) {
+      st.admission = 'admitted';
+      return;
+    }
+    st.admission = 'rejected';
+    st.work = 'terminated';
+    trace.forget(st.uid);
+    logger.info({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, reason: result.reason, message: result.message }, 'pod rejected');
+    recorder.event({
+      kind: 'Pod', apiVersion: 'v1', namespace: pod.metadata?.namespace, name: pod.metadata?.name, uid: pod.metadata?.uid,
+      resourceVersion: pod.metadata?.resourceVersion,
+    }, 'Warning', result.reason, result.message);
+    const status: PodStatus = {
+      phase: 'Failed', reason: result.reason, message: rejectionStatusMessage(result.message),
+      startTime: st.pod.status?.startTime ?? rfc3339(timers.now()),
+    };
+    if (st.pod.status?.qosClass) status.qosClass = st.pod.status.qosClass;
+    statusManager.setPodStatus(st.pod, status);
   }
 
   function onDelete(pod: Pod): void {
@@ -329,6 +430,8 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   let lastReportAt = 0;
   let nodeUid = '';
   let lease: Lease | undefined;
+  /** The Node as last read or written by this kubelet. */
+  let lastNode: Node | undefined;
 
   let observed: NodeObservation = {};
 
@@ -358,12 +461,14 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     try {
       const created = await limiter.run(() => client.create(NODES_GVR, node as unknown as KubeObject));
       nodeUid = created.metadata.uid ?? '';
-      lastStatus = (created as unknown as Node).status;
+      lastNode = created as unknown as Node;
+      lastStatus = lastNode.status;
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       // Registered before: keep its spec (podCIDR and taints are set once), refresh labels and status.
       const existing = await limiter.run(() => client.get(NODES_GVR, nodeName)) as unknown as Node;
       nodeUid = existing.metadata?.uid ?? '';
+      lastNode = existing;
       await limiter.run(() => client.patch(NODES_GVR, nodeName, {
         type: 'merge', patch: { metadata: { labels: nodeLabels(identity) } },
       }));
@@ -383,6 +488,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     const updated = await limiter.run(() => client.patch(NODES_GVR, nodeName, {
       type: 'strategic', subresource: 'status', patch: { status },
     })) as unknown as Node;
+    lastNode = updated;
     lastStatus = updated.status;
   }
 
@@ -504,6 +610,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     },
     async idle() {
       for (let i = 0; i < 50; i++) {
+        await admissionDrained;
         await workers.idle();
         await statusManager.flush();
         if (statusManager.pending === 0) return;

@@ -5,7 +5,7 @@
  * `<namePrefix><index>`; pod CIDRs are consecutive /24s of `clusterCidr`; InternalIPs consecutive
  * addresses of `nodeIpCidr`.
  */
-import type { Taint } from '../apimachinery/generated/types.js';
+import type { Node, Taint } from '../apimachinery/generated/types.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import type { Logger, RestClient } from '../client/index.js';
 import { createInformer } from '../client/index.js';
@@ -158,6 +158,7 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
       nodeStatusUpdateFrequencyMs: opts.nodeStatusUpdateFrequencyMs, podResyncMs: opts.podResyncMs ?? 0, logger,
       heartbeatStopped: () => heartbeatStopped.has(name),
       apiReadyStatus: () => apiReady.get(name),
+      apiNode: () => nodeInformer.store.get(name) as unknown as Node | undefined,
     }));
   }
   let stopped = false;

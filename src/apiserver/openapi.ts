@@ -5,10 +5,12 @@
  * serialized buffers, so serving them is a buffer write.
  *
  * The files are read relative to this module, so a compiled `dist/` needs them copied alongside
- * (`tsx scripts/copy-assets.ts` after `tsc`).
+ * (`tsx scripts/copy-assets.ts` after `tsc`). The metrics.k8s.io schemas are added in-process
+ * (metrics/openapi.ts).
  */
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { METRICS_V3_PATH, metricsV3Document, withMetricsV2 } from './metrics/openapi.js';
 
 const generated = new URL('../apimachinery/generated/', import.meta.url);
 
@@ -19,8 +21,18 @@ const v3Docs = new Map<string, Buffer>();
 let v2Doc: { body: Buffer; etag: string } | undefined;
 
 function index(): Record<string, IndexEntry> {
-  v3Index ??= JSON.parse(readFileSync(new URL('openapi-v3/index.json', generated), 'utf8')) as Record<string, IndexEntry>;
+  if (!v3Index) {
+    const files = JSON.parse(readFileSync(new URL('openapi-v3/index.json', generated), 'utf8')) as Record<string, IndexEntry>;
+    // metrics.k8s.io is served in-process: its document is built here, not generated.
+    const metrics = metricsV3Document(readFileSync(new URL(`openapi-v3/${files['api/v1']!.file}`, generated)));
+    v3Docs.set(METRICS_V3_PATH, metrics);
+    v3Index = { ...files, [METRICS_V3_PATH]: { file: '', hash: sha512(metrics) } };
+  }
   return v3Index;
+}
+
+function sha512(body: Buffer): string {
+  return createHash('sha512').update(body).digest('hex').toUpperCase();
 }
 
 /** Group-version paths with a v3 document (`api/v1`, `apis/apps/v1`, ...). */
@@ -45,10 +57,10 @@ export function openapiV3Hash(gvPath: string): string | undefined {
 /** Serialized JSON of the v3 document for `api/v1`, `apis/apps/v1`, ...; undefined if not served. */
 export function openapiV3Document(gvPath: string): Buffer | undefined {
   const path = normalize(gvPath);
-  const cached = v3Docs.get(path);
-  if (cached) return cached;
   const e = index()[path];
   if (!e) return undefined;
+  const cached = v3Docs.get(path);
+  if (cached) return cached;
   const body = readFileSync(new URL(`openapi-v3/${e.file}`, generated));
   v3Docs.set(path, body);
   return body;
@@ -66,8 +78,8 @@ export function openapiV2Etag(): string {
 
 function v2(): { body: Buffer; etag: string } {
   if (!v2Doc) {
-    const body = readFileSync(new URL('openapi-v2.json', generated));
-    v2Doc = { body, etag: `"${createHash('sha512').update(body).digest('hex').toUpperCase()}"` };
+    const body = withMetricsV2(readFileSync(new URL('openapi-v2.json', generated)));
+    v2Doc = { body, etag: `"${sha512(body)}"` };
   }
   return v2Doc;
 }

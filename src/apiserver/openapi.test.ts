@@ -100,3 +100,13 @@ test('etagMatches', () => {
   assert.equal(etagMatches('"a"', '"b"'), false);
   assert.equal(etagMatches(undefined, '"b"'), false);
 });
+
+test('metrics.k8s.io/v1beta1 has a v3 document and v2 definitions with their gvks', () => {
+  assert.ok(openapiV3Index().paths['apis/metrics.k8s.io/v1beta1']);
+  const doc = v3('apis/metrics.k8s.io/v1beta1');
+  const nm = doc.components.schemas['io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics'];
+  assert.deepEqual(nm['x-kubernetes-group-version-kind'], [{ group: 'metrics.k8s.io', kind: 'NodeMetrics', version: 'v1beta1' }]);
+  assert.ok(doc.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'], 'referenced meta schemas are included');
+  const v2 = JSON.parse(openapiV2Document().toString('utf8')) as { definitions: Record<string, unknown> };
+  assert.ok(v2.definitions['io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetricsList']);
+});

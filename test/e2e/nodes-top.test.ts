@@ -176,4 +176,21 @@ describe('kubectl top on simulated nodes', () => {
     assert.notEqual(put.code, 0);
     assert.match(put.stderr, /MethodNotAllowed|not supported/);
   });
+
+  it('kubectl explain reads the metrics.k8s.io schemas (OpenAPI v3 and v2)', async () => {
+    const node = await kubectlOk(server, ['explain', 'nodemetrics']);
+    assert.match(node, /^GROUP:\s+metrics\.k8s\.io$/m);
+    assert.match(node, /^KIND:\s+NodeMetrics$/m);
+    assert.match(node, /^VERSION:\s+v1beta1$/m);
+    for (const field of ['timestamp', 'usage', 'window']) assert.match(node, new RegExp(`^  ${field}\\b.*-required-`, 'm'));
+    const usage = await kubectlOk(server, ['explain', 'nodemetrics.usage']);
+    assert.match(usage, /^FIELD: usage <map\[string\]Quantity>$/m);
+    const pod = await kubectlOk(server, ['explain', 'podmetrics.containers']);
+    assert.match(pod, /^KIND:\s+PodMetrics$/m);
+    assert.match(pod, /^FIELD: containers <\[\]ContainerMetrics>$/m);
+    assert.match(pod, /^  name\s+<string> -required-$/m);
+    const v2 = await kubectlOk(server, ['explain', 'podmetrics', '--output=plaintext-openapiv2']);
+    assert.match(v2, /^KIND:\s+PodMetrics$/m);
+    assert.match(v2, /^   containers\s+<\[\]Object> -required-$/m);
+  });
 });

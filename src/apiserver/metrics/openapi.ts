@@ -86,6 +86,31 @@ export function metricsV3Document(shared: Buffer): Buffer {
   }
   const sorted = Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b)));
   return Buffer.from(JSON.stringify({
-    openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: {}, components: { schemas: sorted },
+    openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: metricsPaths(), components: { schemas: sorted },
   }));
+}
+
+/** One read operation (get or list) answering `kind`. */
+function readOperation(operationId: string, action: 'get' | 'list', kind: string): Json {
+  const schema = { $ref: `#/components/schemas/${PKG}.${kind}` };
+  return {
+    get: {
+      tags: ['metrics_v1beta1'], operationId,
+      responses: { 200: { description: 'OK', content: { 'application/json': { schema }, 'application/yaml': { schema } } }, 401: { description: 'Unauthorized' } },
+      'x-kubernetes-action': action,
+      'x-kubernetes-group-version-kind': { group: METRICS_GROUP, kind: kind.replace(/List$/, ''), version: METRICS_VERSION },
+    },
+  };
+}
+
+/** The read paths metrics-server serves; kubectl explain finds a resource's kind through them. */
+function metricsPaths(): Record<string, Json> {
+  const base = `/${METRICS_V3_PATH}`;
+  return {
+    [`${base}/namespaces/{namespace}/pods`]: readOperation('listMetricsV1beta1NamespacedPodMetrics', 'list', 'PodMetricsList'),
+    [`${base}/namespaces/{namespace}/pods/{name}`]: readOperation('readMetricsV1beta1NamespacedPodMetrics', 'get', 'PodMetrics'),
+    [`${base}/nodes`]: readOperation('listMetricsV1beta1NodeMetrics', 'list', 'NodeMetricsList'),
+    [`${base}/nodes/{name}`]: readOperation('readMetricsV1beta1NodeMetrics', 'get', 'NodeMetrics'),
+    [`${base}/pods`]: readOperation('listMetricsV1beta1PodMetricsForAllNamespaces', 'list', 'PodMetricsList'),
+  };
 }

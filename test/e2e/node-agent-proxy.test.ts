@@ -1,0 +1,161 @@
+/**
+ * The API server's proxy subresources end to end on the embedded agent, with a real busybox httpd
+ * behind a Service: `pods/NAME[:PORT]/proxy/`, `services/[SCHEME:]NAME[:PORT]/proxy/`,
+ * `nodes/NAME/proxy/` to the kubelet (`healthz`, `stats/summary`, `containerLogs`), a pod port
+ * nothing listens on (upstream's 503), and `kubectl proxy` forwarding a plain HTTP GET to the
+ * API server's pod proxy.
+ *
+ * Traffic stays on loopback (the API server, the kubelet, kubectl proxy's listener) and inside
+ * the bridge this test's server creates. The kubectl proxy child is killed by pid; teardown checks
+ * that every container, sandbox, network namespace, iptables chain and the bridge are gone.
+ * Needs root and the Debian packages the agent needs; it fails (never skips) without them.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
+import path from 'node:path';
+import { AgentCluster, agentNetwork } from './node-agent-support.js';
+import { KUBECTL, kubectlHome } from '../helpers/kubectl.js';
+import { eventually } from '../helpers/eventually.js';
+
+const cluster = new AgentCluster(agentNetwork('px', 100));
+const children = new Set<ChildProcess>();
+const WAIT_MS = 60_000;
+const PAGE = 'hello from the web pod\n';
+
+const manifest = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels:
+    app: web
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: httpd
+    image: busybox:1.35
+    imagePullPolicy: IfNotPresent
+    command: ["sh", "-c", "mkdir -p /www && echo hello from the web pod > /www/index.html && echo web started && exec httpd -f -p 8080 -h /www"]
+    ports:
+    - containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+  ports:
+  - name: http
+    port: 80
+    targetPort: 8080
+`;
+
+function raw(p: string): Promise<string> {
+  return cluster.ok(['get', '--raw', p]);
+}
+
+function httpGet(port: number, p: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port, path: p, agent: false, timeout: 30_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('GET timed out')));
+    req.on('error', reject);
+  });
+}
+
+/** Starts `kubectl proxy --port 0` and waits for its "Starting to serve on 127.0.0.1:N" line. */
+function kubectlProxy(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const home = kubectlHome();
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KUBE')) env[k] = v;
+  Object.assign(env, { HOME: home, KUBECACHEDIR: path.join(home, '.kube', 'cache') });
+  const child = spawn(KUBECTL, ['--kubeconfig', cluster.srv().kubeconfig, 'proxy', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
+    await exited;
+    children.delete(child);
+  };
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`kubectl proxy printed no "Starting to serve" line in ${WAIT_MS} ms:\n${output}`));
+    }, WAIT_MS);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      const m = /Starting to serve on 127\.0\.0\.1:(\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ port: Number(m[1]), stop });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`kubectl proxy exited (${code ?? signal}):\n${output}`));
+    });
+  });
+}
+
+describe('node: the pods, services and nodes proxy subresources', { timeout: 300_000 }, () => {
+  before(async () => {
+    await cluster.start(['--controllers', '*']);
+    await cluster.apply(manifest);
+    await cluster.waitPod('web', (p) => p.status?.phase === 'Running' && !!p.status.podIP, 90_000);
+  });
+
+  after(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+    const problems = await cluster.teardown();
+    assert.deepEqual(problems, [], 'teardown left things behind');
+  });
+
+  test('pods/proxy with and without a port, and a port nothing listens on', async () => {
+    assert.equal(await eventually('httpd answers through pods/proxy', async () => {
+      const r = await cluster.k(['get', '--raw', '/api/v1/namespaces/default/pods/web:8080/proxy/']);
+      return r.code === 0 ? r.stdout : undefined;
+    }, WAIT_MS), PAGE);
+    assert.equal(await raw('/api/v1/namespaces/default/pods/web/proxy/'), PAGE);
+    assert.equal(await raw('/api/v1/namespaces/default/pods/http:web:8080/proxy/index.html'), PAGE);
+    const refused = await cluster.k(['get', '--raw', '/api/v1/namespaces/default/pods/web:9999/proxy/']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /Error from server \(ServiceUnavailable\): error trying to reach service: dial tcp [0-9.]+:9999: connect: connection refused/);
+  });
+
+  test('services/proxy picks a ready endpoint by port name or number', async () => {
+    assert.equal(await eventually('the Service has an endpoint', async () => {
+      const r = await cluster.k(['get', '--raw', '/api/v1/namespaces/default/services/web:http/proxy/']);
+      return r.code === 0 ? r.stdout : undefined;
+    }, WAIT_MS), PAGE);
+    assert.equal(await raw('/api/v1/namespaces/default/services/web:80/proxy/'), PAGE);
+    assert.equal(await raw('/api/v1/namespaces/default/services/http:web:http/proxy/index.html'), PAGE);
+  });
+
+  test('nodes/proxy reaches the kubelet: healthz, stats/summary, containerLogs', async () => {
+    const node = cluster.net.node;
+    assert.equal(await raw(`/api/v1/nodes/${node}/proxy/healthz`), 'ok');
+    const summary = JSON.parse(await raw(`/api/v1/nodes/${node}/proxy/stats/summary`)) as { node?: { nodeName?: string } };
+    assert.equal(summary.node?.nodeName, node);
+    assert.match(await raw(`/api/v1/nodes/${node}/proxy/containerLogs/default/web/httpd`), /web started/);
+  });
+
+  test('kubectl proxy forwards a plain GET to the pod proxy', async () => {
+    const p = await kubectlProxy();
+    try {
+      const r = await httpGet(p.port, '/api/v1/namespaces/default/pods/web:8080/proxy/');
+      assert.equal(r.status, 200, r.body);
+      assert.equal(r.body, PAGE);
+    } finally {
+      await p.stop();
+    }
+  });
+});

@@ -3,7 +3,8 @@
  * pods bound with `spec.nodeName` (bypassing the scheduler) that do not fit the node are rejected
  * by its kubelet as upstream's: phase Failed, reason `OutOfcpu` / `NodeAffinity` as the STATUS of
  * `kubectl get pods`, "Pod was rejected: ..." as the status message, a Warning event from the
- * kubelet, and no container ever started. Rejected pods do not count against the node, and they
+ * kubelet, and no container ever started. (An untolerated NoExecute taint is left to the unit
+ * tests: the taint eviction controller deletes such a pod too, so which wins is a race.) Rejected pods do not count against the node, and they
  * can be deleted.
  */
 import { after, before, describe, it } from 'node:test';

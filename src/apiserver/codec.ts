@@ -10,24 +10,33 @@ import { decodeKubernetesProtobuf, isProtobufContentType, protoMessageFor } from
 /** Upstream's limit for request bodies (3 MiB). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > limit) {
     req.resume();
-    throw tooLarge();
+    return Promise.reject(tooLarge());
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > limit) {
-      req.resume();
-      throw tooLarge();
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    const onData = (b: Buffer): void => {
+      size += b.length;
+      if (size > limit) {
+        failed = true;
+        req.off('data', onData);
+        req.resume();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(b);
+    };
+    req.on('data', onData);
+    req.once('end', () => { if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)); });
+    req.once('error', (e) => { if (!failed) { failed = true; reject(e); } });
+    req.once('close', () => { if (!failed && !req.complete) { failed = true; reject(new Error('request aborted')); } });
+  });
 }
 
 export function mediaType(contentType: string | undefined): string {
@@ -66,7 +75,8 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
 
 export function writeJson(res: ServerResponse, code: number, body: unknown, headers?: Record<string, string>): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...headers });
+  // A known length lets Node send headers and body in one TLS write instead of chunked framing.
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 

@@ -97,12 +97,19 @@ export class FieldSet {
 
   /** Removes `path` and everything below it. */
   removeSubtree(path: FieldPath): FieldSet {
-    if (path.length === 0) return new FieldSet();
+    return this.removeSubtrees([path]);
+  }
+
+  /** Removes each of `paths` and everything below them (one copy for all). */
+  removeSubtrees(paths: readonly FieldPath[]): FieldSet {
+    if (paths.some((p) => p.length === 0)) return new FieldSet();
     const s = this.clone();
-    const parent = s.child(path.slice(0, -1));
-    if (parent) {
-      parent.members.delete(path[path.length - 1]);
-      parent.children.delete(path[path.length - 1]);
+    for (const path of paths) {
+      const parent = s.child(path.slice(0, -1));
+      if (parent) {
+        parent.members.delete(path[path.length - 1]);
+        parent.children.delete(path[path.length - 1]);
+      }
     }
     return s;
   }

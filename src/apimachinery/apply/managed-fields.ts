@@ -34,8 +34,7 @@ function resetFields(subresource: string | undefined): FieldPath[] {
 }
 
 function filterSet(set: FieldSet, subresource: string | undefined): FieldSet {
-  let s = set;
-  for (const p of [...STRIPPED, ...resetFields(subresource)]) s = s.removeSubtree(p);
+  const s = set.removeSubtrees([...STRIPPED, ...resetFields(subresource)]);
   // `metadata` itself is never a member; its owned children stay.
   const meta = s.child([]);
   meta?.members.delete('f:metadata');
@@ -50,6 +49,17 @@ function withoutManagedFields(obj: KubeObject | undefined): KubeObject | undefin
   return c;
 }
 
+/**
+ * A view of an object without managedFields for read-only walks: only the top level and
+ * metadata are copied, everything else is shared with `obj`.
+ */
+function viewWithoutManagedFields(obj: KubeObject | undefined): KubeObject | undefined {
+  if (!obj) return undefined;
+  if (!isPlainObject(obj.metadata) || obj.metadata.managedFields === undefined) return obj;
+  const { managedFields: _omitted, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
 /** The field set of an object under its schema (structured-merge-diff's ToFieldSet). */
 export function fieldSetOf(obj: unknown, schema: SchemaNode | undefined): FieldSet {
   return collectFieldSet(obj, schema);
@@ -62,12 +72,7 @@ interface Manager {
 
 /** Identity of an entry: apply entries ignore apiVersion so re-applying at any version is one entry. */
 function managerKey(e: ManagedFieldsEntry): string {
-  return JSON.stringify({
-    manager: e.manager ?? '',
-    operation: e.operation ?? '',
-    apiVersion: e.operation === 'Apply' ? '' : e.apiVersion ?? '',
-    subresource: e.subresource ?? '',
-  });
+  return `${e.manager ?? ''}\u0000${e.operation ?? ''}\u0000${e.operation === 'Apply' ? '' : e.apiVersion ?? ''}\u0000${e.subresource ?? ''}`;
 }
 
 function decodeManagers(entries: ManagedFieldsEntry[] | undefined): Map<string, Manager> {
@@ -333,8 +338,9 @@ export interface UpdateManagedFieldsOptions {
 export function updateManagedFields(opts: UpdateManagedFieldsOptions): ManagedFieldsEntry[] {
   const { schema, subresource } = opts;
   const now = roundTime(opts.now);
-  const live = withoutManagedFields(opts.live);
-  const updated = withoutManagedFields(opts.updated) as KubeObject;
+  // compare() only reads, so views are enough here.
+  const live = viewWithoutManagedFields(opts.live);
+  const updated = viewWithoutManagedFields(opts.updated) as KubeObject;
   const managers = decodeManagers(opts.updated.metadata?.managedFields !== undefined && opts.live !== undefined
     && !sameEntries(opts.updated.metadata.managedFields, opts.live.metadata?.managedFields)
     ? opts.updated.metadata.managedFields

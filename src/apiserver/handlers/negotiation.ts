@@ -3,7 +3,8 @@
 export type ResponseShape = 'object' | 'table' | 'metadata';
 
 export function responseShape(accept: string | undefined): ResponseShape {
-  if (!accept) return 'object';
+  // Without an `as` parameter every acceptable part means the plain object.
+  if (!accept || !accept.includes('as')) return 'object';
   for (const part of accept.split(',')) {
     const params = new Map<string, string>();
     const [type, ...rest] = part.split(';').map((s) => s.trim());

@@ -211,7 +211,7 @@ async function handleCreate(ctx: HandlerContext): Promise<void> {
   }
   checkNamespaceMatch(ctx, obj);
   if (ctx.info.name) throw methodNotSupported({ group: ctx.resource.group, resource: ctx.resource.resource }, 'create');
-  const created = await ctx.registry.create(ctx.info.namespace, obj, writeOptions(ctx, ''));
+  const created = await ctx.registry.create(ctx.info.namespace, obj, { ...writeOptions(ctx, ''), inputOwned: true });
   writeObject(ctx, 201, created, warnings);
 }
 

@@ -7,6 +7,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../../apimachinery
 import { updateManagedFields } from '../../apimachinery/apply/index.js';
 import type { ServiceAllocators } from '../allocators/service-allocators.js';
 import type { RegistryHooks, ResourceRegistry } from './resource-registry.js';
+import type { KeyValue } from '../../storage/store.js';
 import type { AdmissionChain } from '../admission/index.js';
 
 export interface HookDeps {
@@ -21,7 +22,22 @@ function isService(info: ResourceInfo): boolean {
   return info.group === '' && info.resource === 'services';
 }
 
+/** Whether a namespace refuses new content, remembered per stored revision of the namespace. */
+function terminatingCheck(): (reg: ResourceRegistry, kv: KeyValue) => boolean {
+  const seen = new Map<string, { revision: number; terminating: boolean }>();
+  return (reg, kv) => {
+    const hit = seen.get(kv.key);
+    if (hit && hit.revision === kv.modRevision) return hit.terminating;
+    const ns = reg.decode(kv);
+    const phase = (ns.status as { phase?: string } | undefined)?.phase;
+    const terminating = Boolean(ns.metadata.deletionTimestamp) || phase === 'Terminating';
+    seen.set(kv.key, { revision: kv.modRevision, terminating });
+    return terminating;
+  };
+}
+
 export function createRegistryHooks(deps: HookDeps): RegistryHooks {
+  const isTerminating = terminatingCheck();
   return {
     admission: deps.admission,
     async checkNamespace(namespace, info, name = '') {
@@ -31,9 +47,7 @@ export function createRegistryHooks(deps: HookDeps): RegistryHooks {
       if (!kv) {
         throw new StatusError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
       }
-      const ns = nsReg.decode(kv);
-      const phase = (ns.status as { phase?: string } | undefined)?.phase;
-      if (ns.metadata.deletionTimestamp || phase === 'Terminating') {
+      if (isTerminating(nsReg, kv)) {
         // Upstream NamespaceLifecycle admission: admission.NewForbidden for the object being created.
         const err = forbidden({ group: info.group, resource: info.resource }, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
         throw new StatusError(403, 'Forbidden', err.message, {

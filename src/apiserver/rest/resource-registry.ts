@@ -81,8 +81,18 @@ export interface StoredConversion {
 
 const immutableMeta = ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generateName'] as const;
 
-export function nowRfc3339(d = new Date()): string {
+function formatRfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The current second, formatted once per second. */
+let currentSecond = { second: Number.NaN, text: '' };
+
+export function nowRfc3339(d?: Date): string {
+  if (d) return formatRfc3339(d);
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== currentSecond.second) currentSecond = { second, text: formatRfc3339(new Date(second * 1000)) };
+  return currentSecond.text;
 }
 
 function randomSuffix(): string {
@@ -117,6 +127,14 @@ export class ResourceRegistry {
     obj.apiVersion = groupVersion(this.info);
     obj.kind = this.info.kind;
     obj.metadata.resourceVersion = String(kv.modRevision);
+    return obj;
+  }
+
+  /** What `decode` makes of `obj` stored at `modRevision` (no conversion). */
+  private asServed(obj: KubeObject, modRevision: number): KubeObject {
+    obj.apiVersion = groupVersion(this.info);
+    obj.kind = this.info.kind;
+    obj.metadata.resourceVersion = String(modRevision);
     return obj;
   }
 
@@ -256,8 +274,8 @@ export class ResourceRegistry {
   }
 
   /** Create; returns the stored object (or what would be stored for a dry run). */
-  async create(namespace: string, input: KubeObject, opts: WriteOptions & { managedFields?: ManagedFieldsEntry[] }): Promise<KubeObject> {
-    const obj = deepCopy(input);
+  async create(namespace: string, input: KubeObject, opts: WriteOptions & { managedFields?: ManagedFieldsEntry[]; inputOwned?: boolean }): Promise<KubeObject> {
+    const obj = opts.inputOwned ? input : deepCopy(input);
     this.prepareNew(namespace, obj);
     const ctx = this.ctx(namespace);
     this.strategy.defaults?.(obj);
@@ -284,7 +302,8 @@ export class ResourceRegistry {
     await this.hooks.allocate?.(this.info, obj, undefined, false);
     try {
       const kv = await this.store.create(key, this.encode(obj));
-      return this.decode(kv);
+      // Without a storage conversion the stored value is `obj` itself: skip parsing it back.
+      return this.conversion ? this.decode(kv) : this.asServed(obj, kv.modRevision);
     } catch (e) {
       this.hooks.release?.(this.info, obj, undefined);
       if (e instanceof KeyExistsError) throw alreadyExists(this.gr, name);

@@ -13,15 +13,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { get } from 'node:http';
-import path from 'node:path';
 import { AgentCluster, agentNetwork } from './node-agent-support.js';
-import { KUBECTL, kubectlHome } from '../helpers/kubectl.js';
+import { httpGetLoopback, killKubectlChildren, startKubectlChild } from '../helpers/kubectl-child.js';
 
 const cluster = new AgentCluster(agentNetwork('pf', 150));
-const children = new Set<ChildProcess>();
 const WAIT_MS = 60_000;
 
 const manifest = `apiVersion: v1
@@ -59,60 +54,17 @@ interface Forward {
   stop(): Promise<void>;
 }
 
-/** Starts `kubectl port-forward TARGET :PORT` and waits for its "Forwarding from 127.0.0.1:N" line. */
-function portForward(target: string, remotePort: number, opts: { podPort?: number; env?: Record<string, string> } = {}): Promise<Forward> {
-  const home = kubectlHome();
-  const childEnv: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KUBE')) childEnv[k] = v;
-  Object.assign(childEnv, { HOME: home, KUBECACHEDIR: path.join(home, '.kube', 'cache') }, opts.env);
-  const child = spawn(KUBECTL, ['--kubeconfig', cluster.srv().kubeconfig, '-v=4', 'port-forward', target, `:${remotePort}`], {
-    env: childEnv, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
-    await exited;
-    children.delete(child);
-  };
-  let output = '';
-  return new Promise<Forward>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`kubectl port-forward ${target} printed no "Forwarding from" line in ${WAIT_MS} ms:\n${output}`));
-    }, WAIT_MS);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      const m = /Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        assert.equal(Number(m[2]), opts.podPort ?? remotePort, output);
-        resolve({ localPort: Number(m[1]), output: () => output, stop });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`kubectl port-forward ${target} exited (${code ?? signal}):\n${output}\n${cluster.srv().logs().slice(-3000)}`));
-    });
-  });
-}
-
-function httpGet(port: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 30_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('GET timed out')));
-    req.on('error', reject);
-  });
+/** Starts `kubectl port-forward TARGET :PORT` (with -v=4, so a fallback from WebSocket to SPDY shows) and waits for its "Forwarding from 127.0.0.1:N" line. */
+async function portForward(target: string, remotePort: number, opts: { podPort?: number; env?: Record<string, string> } = {}): Promise<Forward> {
+  const child = await startKubectlChild(cluster.srv().kubeconfig, ['-v=4', 'port-forward', target, `:${remotePort}`],
+    /Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/, { env: opts.env, waitMs: WAIT_MS, describeFailure: () => cluster.srv().logs().slice(-3000) });
+  assert.equal(Number(child.match[2]), opts.podPort ?? remotePort, child.output());
+  return { localPort: Number(child.match[1]), output: child.output, stop: child.stop };
 }
 
 async function twoRequests(f: Forward): Promise<void> {
   for (let i = 0; i < 2; i++) {
-    const r = await httpGet(f.localPort);
+    const r = await httpGetLoopback(f.localPort);
     assert.equal(r.status, 200, r.body);
     assert.equal(r.body, 'hello from the web pod\n');
   }
@@ -127,7 +79,7 @@ describe('node: kubectl port-forward through the API server and the kubelet', { 
   });
 
   after(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+    killKubectlChildren();
     const problems = await cluster.teardown();
     assert.deepEqual(problems, [], 'teardown left things behind');
   });
@@ -162,7 +114,7 @@ describe('node: kubectl port-forward through the API server and the kubelet', { 
   test('a port nothing listens on in the pod: the local connection fails', async () => {
     const f = await portForward('pod/web', 9999);
     try {
-      await assert.rejects(httpGet(f.localPort));
+      await assert.rejects(httpGetLoopback(f.localPort));
     } finally {
       await f.stop();
     }

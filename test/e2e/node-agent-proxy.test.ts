@@ -12,16 +12,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { get } from 'node:http';
-import path from 'node:path';
 import { AgentCluster, agentNetwork } from './node-agent-support.js';
-import { KUBECTL, kubectlHome } from '../helpers/kubectl.js';
+import { httpGetLoopback, killKubectlChildren, startKubectlChild } from '../helpers/kubectl-child.js';
 import { eventually } from '../helpers/eventually.js';
 
 const cluster = new AgentCluster(agentNetwork('px', 100));
-const children = new Set<ChildProcess>();
 const WAIT_MS = 60_000;
 const PAGE = 'hello from the web pod\n';
 
@@ -58,52 +53,10 @@ function raw(p: string): Promise<string> {
   return cluster.ok(['get', '--raw', p]);
 }
 
-function httpGet(port: number, p: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path: p, agent: false, timeout: 30_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('GET timed out')));
-    req.on('error', reject);
-  });
-}
-
 /** Starts `kubectl proxy --port 0` and waits for its "Starting to serve on 127.0.0.1:N" line. */
-function kubectlProxy(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const home = kubectlHome();
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KUBE')) env[k] = v;
-  Object.assign(env, { HOME: home, KUBECACHEDIR: path.join(home, '.kube', 'cache') });
-  const child = spawn(KUBECTL, ['--kubeconfig', cluster.srv().kubeconfig, 'proxy', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
-    await exited;
-    children.delete(child);
-  };
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`kubectl proxy printed no "Starting to serve" line in ${WAIT_MS} ms:\n${output}`));
-    }, WAIT_MS);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      const m = /Starting to serve on 127\.0\.0\.1:(\d+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ port: Number(m[1]), stop });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`kubectl proxy exited (${code ?? signal}):\n${output}`));
-    });
-  });
+async function kubectlProxy(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const child = await startKubectlChild(cluster.srv().kubeconfig, ['proxy', '--port', '0'], /Starting to serve on 127\.0\.0\.1:(\d+)/, { waitMs: WAIT_MS });
+  return { port: Number(child.match[1]), stop: child.stop };
 }
 
 describe('node: the pods, services and nodes proxy subresources', { timeout: 300_000 }, () => {
@@ -114,7 +67,7 @@ describe('node: the pods, services and nodes proxy subresources', { timeout: 300
   });
 
   after(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+    killKubectlChildren();
     const problems = await cluster.teardown();
     assert.deepEqual(problems, [], 'teardown left things behind');
   });
@@ -151,7 +104,7 @@ describe('node: the pods, services and nodes proxy subresources', { timeout: 300
   test('kubectl proxy forwards a plain GET to the pod proxy', async () => {
     const p = await kubectlProxy();
     try {
-      const r = await httpGet(p.port, '/api/v1/namespaces/default/pods/web:8080/proxy/');
+      const r = await httpGetLoopback(p.port, '/api/v1/namespaces/default/pods/web:8080/proxy/');
       assert.equal(r.status, 200, r.body);
       assert.equal(r.body, PAGE);
     } finally {

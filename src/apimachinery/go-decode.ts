@@ -24,8 +24,17 @@ const CUSTOM_DECODERS = new Set([
   'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON',
 ]);
 
+const refNames = new Map<string, string>();
+
 function refName(node: SchemaNode): string | undefined {
-  return node.$ref?.replace('#/definitions/', '');
+  const ref = node.$ref;
+  if (ref === undefined) return undefined;
+  let name = refNames.get(ref);
+  if (name === undefined) {
+    name = ref.replace('#/definitions/', '');
+    refNames.set(ref, name);
+  }
+  return name;
 }
 
 /** `io.k8s.api.apps.v1.DeploymentSpec` → `DeploymentSpec`. */

@@ -121,11 +121,17 @@ function capManagers(managers: Map<string, Manager>, apiVersion: string, now: st
   managers.set(ancientKey, ancient);
 }
 
+let lastRounded = { input: '', output: '' };
+
 /** RFC 3339 with whole seconds, as metav1.Time serializes. */
 export function roundTime(now: string): string {
+  // Writes within one second pass the same timestamp: remember the last answer.
+  if (now === lastRounded.input) return lastRounded.output;
   const t = Date.parse(now);
   if (Number.isNaN(t)) return now;
-  return new Date(Math.floor(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const output = new Date(Math.floor(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  lastRounded = { input: now, output };
+  return output;
 }
 
 function printManager(e: ManagedFieldsEntry): string {

@@ -40,8 +40,25 @@ const UNTYPED_REFS = new Set([
 /** Defaults upstream applies to list-map key fields that an item leaves out. */
 const KEY_DEFAULTS: Record<string, unknown> = { protocol: 'TCP' };
 
+const UNTYPED: TypeInfo = Object.freeze({ kind: 'untyped', atomic: false });
+const SCALAR: TypeInfo = Object.freeze({ kind: 'scalar', atomic: true });
+const DEDUCED_MAP: TypeInfo = Object.freeze({ kind: 'map', atomic: false });
+
+/** Schema nodes are never modified, so each node's type is worked out once. */
+const typeInfos = new WeakMap<SchemaNode, TypeInfo>();
+
+/** The walk type of a schema node; callers must not modify the answer (it is shared). */
 export function typeInfo(node: SchemaNode | undefined): TypeInfo {
-  if (!node) return { kind: 'untyped', atomic: false };
+  if (!node) return UNTYPED;
+  let ti = typeInfos.get(node);
+  if (ti === undefined) {
+    ti = computeTypeInfo(node);
+    typeInfos.set(node, ti);
+  }
+  return ti;
+}
+
+function computeTypeInfo(node: SchemaNode): TypeInfo {
   if (node.$ref && SCALAR_REFS.has(node.$ref)) return { kind: 'scalar', atomic: true };
   if (node.$ref && UNTYPED_REFS.has(node.$ref)) return { kind: 'untyped', atomic: false };
   const r = resolve(node);
@@ -73,12 +90,9 @@ export function childNode(ti: TypeInfo, key: string): SchemaNode | undefined {
 
 /** A value's shape for the walks: deduced types treat maps as granular and lists as atomic. */
 function effective(ti: TypeInfo, v: unknown): TypeInfo {
-  if (ti.kind === 'untyped') {
-    if (isPlainObject(v)) return { kind: 'map', atomic: false };
-    return { kind: 'scalar', atomic: true };
-  }
-  if (ti.kind === 'list' && !Array.isArray(v)) return { kind: 'scalar', atomic: true };
-  if ((ti.kind === 'struct' || ti.kind === 'map') && !isPlainObject(v)) return { kind: 'scalar', atomic: true };
+  if (ti.kind === 'untyped') return isPlainObject(v) ? DEDUCED_MAP : SCALAR;
+  if (ti.kind === 'list' && !Array.isArray(v)) return SCALAR;
+  if ((ti.kind === 'struct' || ti.kind === 'map') && !isPlainObject(v)) return SCALAR;
   return ti;
 }
 
@@ -216,7 +230,11 @@ export function compare(lhs: unknown, rhs: unknown, schema: SchemaNode | undefin
     }
     const lm = isPlainObject(l) ? l : {};
     const rm = isPlainObject(r) ? r : {};
-    for (const k of new Set([...Object.keys(lm), ...Object.keys(rm)])) {
+    // One side absent (every create): its keys are the other side's, no union needed.
+    const lKeys = Object.keys(lm);
+    const rKeys = Object.keys(rm);
+    const keys = lKeys.length === 0 ? rKeys : rKeys.length === 0 ? lKeys : new Set([...lKeys, ...rKeys]);
+    for (const k of keys) {
       const child = childNode(ti, k);
       walk(lm[k], rm[k], child, [...path, fieldPE(k)], ti.required?.includes(k) ?? false);
     }

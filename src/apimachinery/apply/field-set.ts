@@ -146,14 +146,21 @@ function sortElements(pes: PathElement[]): PathElement[] {
 
 /** Serializes to the FieldsV1 JSON form stored in `metadata.managedFields[].fieldsV1`. */
 export function toFieldsV1(set: FieldSet): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const keys = sortElements([...new Set([...set.members, ...set.children.keys()])]);
-  for (const k of keys) {
+  return nonEmptyFieldsV1(set) ?? {};
+}
+
+/** FieldsV1 of a set, or undefined when no member lies anywhere in it. */
+function nonEmptyFieldsV1(set: FieldSet): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  const keys = set.children.size === 0 ? [...set.members] : [...new Set([...set.members, ...set.children.keys()])];
+  for (const k of sortElements(keys)) {
     const c = set.children.get(k);
+    const member = set.members.has(k);
     // A node with no members below it (e.g. `metadata` once name/namespace are stripped) is not part of the set.
-    if (!set.members.has(k) && (!c || c.isEmpty())) continue;
-    const sub = c && !c.isEmpty() ? toFieldsV1(c) : {};
-    out[k] = set.members.has(k) && c && !c.isEmpty() ? { '.': {}, ...sub } : sub;
+    const sub = c ? nonEmptyFieldsV1(c) : undefined;
+    if (!member && !sub) continue;
+    out ??= {};
+    out[k] = member && sub ? { '.': {}, ...sub } : sub ?? {};
   }
   return out;
 }

@@ -51,9 +51,10 @@ function pod(name: string, o: { cpu?: string; nodeSelector?: Record<string, stri
 }
 
 async function createNode(n: Node): Promise<void> {
-  const created = await client.create(NODES, n as unknown as KubeObject);
-  // status is ignored on create: write it through the status subresource
-  await client.updateStatus(NODES, { ...created, status: n.status } as KubeObject);
+  await client.create(NODES, n as unknown as KubeObject);
+  // Status goes through the status subresource, as a kubelet writes it: a patch, so the node IPAM
+  // controller's concurrent podCIDR write cannot make it conflict.
+  await client.patch(NODES, n.metadata?.name ?? '', { type: 'merge', subresource: 'status', patch: { status: n.status } });
 }
 
 const getPod = async (name: string) => (await client.get(PODS, name, { namespace: 'default' })) as unknown as Pod;

@@ -248,7 +248,7 @@ export class AgentCluster {
       if (r.code === 0 && re.test(r.stdout)) return r.stdout;
       await sleep(500);
     }
-    assert.fail(`kubectl ${args.join(' ')} never matched ${re}; last:\n${last}`);
+    assert.fail(`kubectl ${args.join(' ')} never matched ${re}; last:\n${last}\n${this.srv().logs().slice(-3000)}`);
   }
 
   ctrContainers(): string[] {
@@ -278,7 +278,7 @@ export class AgentCluster {
       await this.k(['delete', 'jobs', '--all', '--wait=false'], 30_000).catch(() => undefined);
       const r = await this.k(['delete', 'pod', '--all', '--wait=true', '--timeout=90s'], 120_000)
         .catch((e: unknown) => ({ code: 1, stdout: '', stderr: String(e) }));
-      if (r.code !== 0) problems.push(`deleting pods: ${r.stderr}`);
+      if (r.code !== 0) problems.push(`deleting pods: ${r.stderr}\n${server.logs().slice(-6000)}`);
       const end = Date.now() + 30_000;
       let left: string[] = [];
       try {

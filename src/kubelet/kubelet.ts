@@ -17,6 +17,7 @@ import { errorText, silentLogger } from '../client/logger.js';
 import { admitPod, rejectionStatusMessage } from './admission.js';
 import { createBackoff } from './backoff.js';
 import type { ObjectLookup } from './env/environment.js';
+import { createAdmissionQueue } from './admission-queue.js';
 import { createApiLookup } from './env/lookup.js';
 import type { HandlerRunner } from './lifecycle/handlers.js';
 import { createHandlerRunner } from './lifecycle/handlers.js';
@@ -310,7 +311,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       pods.set(uid, st);
       if (!isTerminal(pod.status?.phase) && !pod.metadata?.deletionTimestamp) trace.mark(uid, 'seen');
       statusManager.observe(pod);
-      queueAdmission(st);
+      admissions.push(st);
       return;
     } else {
       // A shorter grace period while terminating (e.g. a second delete) speeds up the kill.
@@ -329,37 +330,22 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
 
   // ---- admission: new pods in creation order, each against the pods admitted before it ----
 
-  const awaitingAdmission: PodState[] = [];
-  let admissionDrained: Promise<void> | undefined;
-
-  function queueAdmission(st: PodState): void {
-    awaitingAdmission.push(st);
-    // Pods handed over together (the replay at subscribe) form one batch, sorted by creation.
-    admissionDrained ??= new Promise<void>((resolve) => queueMicrotask(resolve)).then(drainAdmission).finally(() => {
-      admissionDrained = undefined;
-    });
-  }
-
-  function createdOrder(a: PodState, b: PodState): number {
-    const ta = a.pod.metadata?.creationTimestamp ?? '';
-    const tb = b.pod.metadata?.creationTimestamp ?? '';
-    return ta < tb ? -1 : ta > tb ? 1 : 0;
-  }
-
-  async function drainAdmission(): Promise<void> {
-    while (awaitingAdmission.length > 0) {
-      const batch = awaitingAdmission.splice(0).sort(createdOrder);
-      for (const st of batch) {
-        try {
-          await admit(st);
-        } catch (err) {
-          logger.error({ pod: `${st.pod.metadata?.namespace}/${st.pod.metadata?.name}`, err: errorText(err) }, 'pod admission failed');
-          st.admission = 'admitted';
-        }
-        if (pods.get(st.uid) === st) workers.enqueue(st.uid);
+  const admissions = createAdmissionQueue<PodState>({
+    order(a, b) {
+      const ta = a.pod.metadata?.creationTimestamp ?? '';
+      const tb = b.pod.metadata?.creationTimestamp ?? '';
+      return ta < tb ? -1 : ta > tb ? 1 : 0;
+    },
+    async handle(st) {
+      try {
+        await admit(st);
+      } catch (err) {
+        logger.error({ pod: `${st.pod.metadata?.namespace}/${st.pod.metadata?.name}`, err: errorText(err) }, 'pod admission failed');
+        st.admission = 'admitted';
       }
-    }
-  }
+      if (pods.get(st.uid) === st) workers.enqueue(st.uid);
+    },
+  });
 
   /** Pods admitted and still active: not finished, unless still being terminated (upstream filterOutInactivePods). */
   function activePods(except: string): Pod[] {
@@ -610,7 +596,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     },
     async idle() {
       for (let i = 0; i < 50; i++) {
-        await admissionDrained;
+        await admissions.drained();
         await workers.idle();
         await statusManager.flush();
         if (statusManager.pending === 0) return;

@@ -461,6 +461,17 @@ async function handleBinding(ctx: HandlerContext): Promise<void> {
   await bindPod(ctx, info.name, body);
 }
 
+/** As upstream's binding: the PodScheduled condition becomes True (replacing an Unschedulable one). */
+function markScheduled(pod: KubeObject): void {
+  const status = (pod.status ?? {}) as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] };
+  const conditions = status.conditions ?? [];
+  const i = conditions.findIndex((c) => c.type === 'PodScheduled');
+  if (i >= 0 && conditions[i]!.status === 'True') return;
+  const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+  status.conditions = i >= 0 ? conditions.map((c, j) => (j === i ? scheduled : c)) : [...conditions, scheduled];
+  pod.status = status;
+}
+
 export async function bindPod(ctx: HandlerContext, podName: string, binding: KubeObject): Promise<void> {
   const target = (binding as { target?: { name?: string; kind?: string } }).target;
   if (!target?.name) {
@@ -479,6 +490,7 @@ export async function bindPod(ctx: HandlerContext, podName: string, binding: Kub
       throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${podName}": pod ${podName} is already assigned to node "${pod.spec.nodeName}"`);
     }
     pod.spec = { ...(pod.spec ?? {}), nodeName: target.name };
+    markScheduled(pod);
     const ann = binding.metadata.annotations;
     if (ann) pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), ...ann };
     return { next: pod };

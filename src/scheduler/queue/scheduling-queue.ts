@@ -177,10 +177,15 @@ export class SchedulingQueue implements Nominator {
         this.inFlight.add(q.podInfo.key);
         return q;
       }
+      // One abort listener per wait, removed when the wait ends (a long-lived signal must not
+      // collect one per scheduling attempt).
+      let onAbort: (() => void) | undefined;
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
-        signal?.addEventListener('abort', () => resolve(), { once: true });
+        onAbort = () => resolve();
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -1,11 +1,12 @@
 /**
  * What a real node observes about itself for each status update: the pressure conditions from
- * host readings against the hard eviction thresholds, and the images its runtime holds
- * (`status.images`). Each part is optional; a part that fails this time is left out.
+ * host readings against the hard eviction thresholds (held for the pressure transition period),
+ * and the images its runtime holds (`status.images`). Each part is optional; a part that fails
+ * this time is left out.
  */
 import type { ContainerImage } from '../apimachinery/generated/types.js';
 import type { NodePressure, NodeReadings, Threshold } from './node-pressure.js';
-import { DEFAULT_EVICTION_HARD, nodePressure } from './node-pressure.js';
+import { DEFAULT_EVICTION_HARD, createPressureTransition, nodePressure } from './node-pressure.js';
 import type { RuntimeImage } from './node-status.js';
 import { nodeImages } from './node-status.js';
 
@@ -19,14 +20,18 @@ export interface NodeObserverOptions {
   images?: { listImages(): Promise<RuntimeImage[]> };
   readings?: () => NodeReadings | Promise<NodeReadings>;
   thresholds?: readonly Threshold[];
+  /** How long a pressure condition stays True after it was last observed; default 5 min. */
+  pressureTransitionPeriodMs?: number;
+  now?: () => number;
 }
 
 export function createNodeObserver(opts: NodeObserverOptions): () => Promise<NodeObservation> {
+  const transition = createPressureTransition(opts.pressureTransitionPeriodMs, opts.now);
   return async () => {
     const out: NodeObservation = {};
     if (opts.readings) {
       try {
-        out.pressure = nodePressure(await opts.readings(), opts.thresholds ?? DEFAULT_EVICTION_HARD);
+        out.pressure = transition(nodePressure(await opts.readings(), opts.thresholds ?? DEFAULT_EVICTION_HARD));
       } catch {
         // no readings this time: the conditions keep their last value
       }

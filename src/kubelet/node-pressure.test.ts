@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nodePressure } from './node-pressure.js';
+import { createPressureTransition, nodePressure } from './node-pressure.js';
+import { createNodeObserver } from './node-observer.js';
 import { parsePidReading } from './node-readings.js';
 import { conditionEventReason, nodeImages } from './node-status.js';
 
@@ -42,4 +43,37 @@ test('status.images: largest first, at most 50, digests before tags, five names 
   assert.equal(conditionEventReason('MemoryPressure', 'False'), 'NodeHasSufficientMemory');
   assert.equal(conditionEventReason('DiskPressure', 'True'), 'NodeHasDiskPressure');
   assert.equal(conditionEventReason('PIDPressure', 'True'), 'NodeHasInsufficientPID');
+});
+
+test('a pressure condition stays True for the transition period after it was last observed', () => {
+  let t = 0;
+  const hold = createPressureTransition(5 * 60_000, () => t);
+  const none = { memoryPressure: false, diskPressure: false, pidPressure: false };
+  assert.deepEqual(hold(none), none);
+  assert.deepEqual(hold({ ...none, memoryPressure: true }), { ...none, memoryPressure: true });
+  t = 60_000;
+  assert.equal(hold(none).memoryPressure, true, 'cleared a minute later: still reported');
+  t = 4 * 60_000;
+  assert.equal(hold({ ...none, diskPressure: true }).memoryPressure, true);
+  t = 5 * 60_000 - 1;
+  assert.equal(hold(none).memoryPressure, true);
+  t = 5 * 60_000;
+  assert.deepEqual(hold(none), { ...none, diskPressure: true }, 'memory released 5 min after its last observation; disk held');
+  t = 9 * 60_000;
+  assert.deepEqual(hold(none), none);
+});
+
+test('the node observer reports pressure through the transition period', async () => {
+  let t = 0;
+  let available = 50 * MI;
+  const observe = createNodeObserver({
+    readings: () => ({ 'memory.available': { available, capacity: 8 * GI } }),
+    pressureTransitionPeriodMs: 30_000, now: () => t,
+  });
+  assert.equal((await observe()).pressure?.memoryPressure, true);
+  available = 2 * GI;
+  t = 10_000;
+  assert.equal((await observe()).pressure?.memoryPressure, true);
+  t = 30_000;
+  assert.equal((await observe()).pressure?.memoryPressure, false);
 });

@@ -4,7 +4,9 @@
  * `evictionHard`: memory.available<100Mi, nodefs.available<10%, nodefs.inodesFree<5%,
  * imagefs.available<15%, imagefs.inodesFree<5%; Skiff adds pid.available<5% (upstream has no
  * default PID threshold, so its PIDPressure would never turn True). A signal without a reading
- * never counts as pressure.
+ * never counts as pressure. A condition stays True for the pressure transition period (upstream's
+ * `--eviction-pressure-transition-period`, default 5 min) after it was last observed, so a node
+ * hovering around a threshold does not flap.
  */
 
 export type Signal =
@@ -65,4 +67,25 @@ export function nodePressure(readings: NodeReadings, thresholds: readonly Thresh
     if (r && r.capacity > 0 && thresholdMet(t, r)) out[CONDITION[t.signal]] = true;
   }
   return out;
+}
+
+/** Upstream's default `--eviction-pressure-transition-period`. */
+export const DEFAULT_PRESSURE_TRANSITION_PERIOD_MS = 5 * 60_000;
+
+/**
+ * Holds each pressure condition True until `periodMs` have passed since it was last observed
+ * (upstream eviction manager's nodeConditionsObservedSince); returns the conditions to report.
+ */
+export function createPressureTransition(periodMs = DEFAULT_PRESSURE_TRANSITION_PERIOD_MS, now: () => number = Date.now): (observed: NodePressure) => NodePressure {
+  const lastObserved: Partial<Record<keyof NodePressure, number>> = {};
+  return (observed) => {
+    const t = now();
+    const out: NodePressure = { memoryPressure: false, diskPressure: false, pidPressure: false };
+    for (const k of Object.keys(out) as (keyof NodePressure)[]) {
+      if (observed[k]) lastObserved[k] = t;
+      const at = lastObserved[k];
+      out[k] = at !== undefined && t - at < periodMs;
+    }
+    return out;
+  };
 }

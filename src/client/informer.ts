@@ -10,6 +10,7 @@
  *
  * Objects in the store are shared with every handler: never modify them; clone first.
  */
+import { setMaxListeners } from 'node:events';
 import type { KubeObject } from '../apimachinery/object.js';
 import type { GroupVersionResource, RestClient, WatchEvent } from './rest-client.js';
 import { gvrKey, isResourceExpired, statusErrorFromStatus } from './rest-client.js';
@@ -198,6 +199,8 @@ export function createInformer<T extends KubeObject = KubeObject>(
   store.addIndexers({ [NAMESPACE_INDEX]: namespaceIndexFunc, ...(opts.indexers ?? {}) });
   const handlers = new Set<EventHandlers<T>>();
   const abort = new AbortController();
+  // Every controller sharing this informer waits for its sync on this signal.
+  setMaxListeners(0, abort.signal);
   let started = false;
   let synced = false;
   let lastRv = '';

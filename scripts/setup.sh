@@ -21,7 +21,8 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 # --- Debian packages -------------------------------------------------------------------------
 # etcd for the etcd datastore; containerd, runc, CNI plugins, busybox, iptables and iproute2 for
 # real nodes (the kubelet's CRI runtime, pod networking, the test images); docker-registry and
-# skopeo for the image-pull tests (a registry on loopback, images pushed into it).
+# skopeo for the image-pull tests (a registry on loopback, images pushed into it); apache2-utils
+# for htpasswd (the bcrypt password file of the registry that requires credentials).
 PACKAGES=(
   etcd-server
   etcd-client
@@ -33,6 +34,7 @@ PACKAGES=(
   iproute2
   docker-registry
   skopeo
+  apache2-utils
 )
 
 is_installed() {

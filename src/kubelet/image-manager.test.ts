@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Container, ObjectReference, Pod } from '../apimachinery/generated/types.js';
+import type { Container, ObjectReference, Pod, Secret } from '../apimachinery/generated/types.js';
+import type { PullAuth } from './credentials/keyring.js';
 import { createBackoff } from './backoff.js';
 import { createImageManager } from './image-manager.js';
 import { CriError } from './runtime/cri/cri-client.js';
@@ -73,4 +74,47 @@ test('image manager: a failed pull is ErrImagePull, then ImagePullBackOff until 
     ['ImagePullBackOff', `Back-off pulling image "${image}": ErrImagePull: ${first.message}`]);
   assert.deepEqual(s.events.slice(-2), [`Normal BackOff Back-off pulling image "${image}"`, 'Warning Failed Error: ImagePullBackOff']);
   assert.equal(s.pulled.length, 2);
+});
+
+test('image manager: pull secrets give credentials, each matching one tried until a pull succeeds', async () => {
+  const clock = 1_000_000;
+  const calls: string[] = [];
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  const secret = (name: string, auths: Record<string, unknown>): Secret => ({
+    metadata: { name }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64(JSON.stringify({ auths })) },
+  });
+  let secrets: Secret[] = [];
+  const manager = createImageManager({
+    now: () => clock,
+    backoff: createBackoff({ initialMs: 10_000, maxMs: 300_000, now: () => clock }),
+    recorder: { event: () => undefined },
+    pullSecrets: async () => secrets,
+    puller: {
+      async imagePresent() { return undefined; },
+      async pullImage(image: string, auth?: PullAuth) {
+        calls.push(`${image} ${auth ? `${auth.username}:${auth.password}` : '-'}`);
+        if (auth?.password !== 'good') throw new CriError('Internal', 2, 'PullImage', `failed to pull "${image}": 401 Unauthorized`);
+        return 'sha256:ok';
+      },
+    },
+  });
+  const pod = (uid: string): Pod => ({ metadata: { name: 'p', namespace: 'default', uid }, spec: { containers: [] } });
+  const ensure = (uid: string, image: string) => manager.ensureImageExists(pod(uid), { name: 'main', image }, { kind: 'Pod', name: 'p' });
+
+  secrets = [secret('a', { 'reg.local': { username: 'u', password: 'bad' } }), secret('b', { 'https://reg.local/team': { auth: b64('v:good') } })];
+  assert.deepEqual(await ensure('u1', 'reg.local/team/app:1'), { ok: true, imageRef: 'sha256:ok' });
+  assert.deepEqual(calls.splice(0), ['reg.local/team/app:1 v:good']);
+
+  assert.deepEqual(await ensure('u2', 'other.local/app:1'), { ok: false, reason: 'ErrImagePull', message: 'rpc error: code = Unknown desc = failed to pull "other.local/app:1": 401 Unauthorized', retryAt: clock + 10_000 });
+  assert.deepEqual(calls.splice(0), ['other.local/app:1 -']);
+
+  secrets = [secret('a', { 'reg.local': { username: 'u', password: 'bad' } }), secret('c', { 'reg.local': { username: 'w', password: 'worse' } })];
+  const failed = await ensure('u3', 'reg.local/app:1');
+  assert.equal(failed.ok ? '' : failed.message, 'rpc error: code = Unknown desc = failed to pull "reg.local/app:1": 401 Unauthorized');
+  assert.deepEqual(calls.splice(0), ['reg.local/app:1 u:bad', 'reg.local/app:1 w:worse']);
+
+  secrets = [{ metadata: { name: 'broken' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64('{') } }];
+  const broken = await ensure('u4', 'reg.local/app:1');
+  assert.equal(broken.ok ? '' : broken.reason, 'ErrImagePull');
+  assert.deepEqual(calls, []);
 });

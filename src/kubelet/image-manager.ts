@@ -16,11 +16,17 @@
  * in between (Skiff's pod worker also wakes on its own status writes) get the same answer without
  * new events, so ErrImagePull is seen before ImagePullBackOff, as upstream.
  *
+ * Credentials: the pod's pull secrets (`pullSecrets`, read for each pull) form a keyring
+ * (`credentials/keyring.ts`); with no matching entry the pull goes out without credentials,
+ * otherwise each matching credential is tried in turn until one pull succeeds, and the failure
+ * text is the runtime's error (several distinct errors: `[e1, e2]`, upstream's aggregate).
+ *
  * Each new failure also gets the Warning `Failed` "Error: <reason>" event upstream's
  * startContainer records; the caller shows the waiting reason and message.
  */
-import type { Container, ObjectReference, Pod } from '../apimachinery/generated/types.js';
+import type { Container, ObjectReference, Pod, Secret } from '../apimachinery/generated/types.js';
 import type { Backoff } from './backoff.js';
+import { keyringFromSecrets } from './credentials/keyring.js';
 import { formatDuration } from './duration.js';
 import type { EventRecorder } from './events.js';
 import type { ImagePuller, ImagePullReason, PullPolicy } from './runtime/cri/pull-policy.js';
@@ -45,12 +51,22 @@ export interface ImageManagerOptions {
   now: () => number;
   /** How long a failure stands before the next attempt; default 10 s. */
   settleMs?: number;
+  /** The pod's image pull secrets (read before each pull); default none. */
+  pullSecrets?: (pod: Pod) => Promise<Secret[]>;
 }
 
 type Failure = Extract<EnsureImageResult, { ok: false }>;
 
 /** Upstream's pod worker back-off after a failed sync. */
 const DEFAULT_SETTLE_MS = 10_000;
+
+/** Go's `utilerrors.NewAggregate(...).Error()`: one message alone, several (deduplicated) in brackets. */
+function aggregateText(texts: readonly string[]): string {
+  const unique = [...new Set(texts)];
+  return unique.length === 1 ? unique[0] ?? '' : `[${unique.join(', ')}]`;
+}
+
+class PullFailure extends Error {}
 
 function pullPolicy(container: Container, image: string): PullPolicy {
   const p = container.imagePullPolicy;
@@ -60,6 +76,7 @@ function pullPolicy(container: Container, image: string): PullPolicy {
 export function createImageManager(opts: ImageManagerOptions): ImageManager {
   const { puller, recorder, backoff, now } = opts;
   const settleMs = opts.settleMs ?? DEFAULT_SETTLE_MS;
+  const pullSecrets = opts.pullSecrets ?? (async (): Promise<Secret[]> => []);
   /** Per pod + image: when its pull last failed (the back-off runs from there) and with what. */
   const pullFailures = new Map<string, { at: number; text: string }>();
   /** Per pod + container + image: the last failure, standing until its retry time. */
@@ -68,6 +85,21 @@ export function createImageManager(opts: ImageManagerOptions): ImageManager {
   function forgetOld(at: number): void {
     for (const [k, f] of pullFailures) if (at - f.at > 2 * backoff.maxMs) pullFailures.delete(k);
     for (const [k, f] of standing) if (f.retryAt < at) standing.delete(k);
+  }
+
+  /** Pulls with each matching credential in turn (upstream kuberuntime PullImage). */
+  async function pullWithCredentials(pod: Pod, image: string): Promise<string> {
+    const creds = keyringFromSecrets(await pullSecrets(pod)).lookup(image);
+    if (!creds.length) return puller.pullImage(image);
+    const errors: string[] = [];
+    for (const auth of creds) {
+      try {
+        return await puller.pullImage(image, auth);
+      } catch (err) {
+        errors.push(grpcErrorText(err));
+      }
+    }
+    throw new PullFailure(aggregateText(errors));
   }
 
   async function ensure(pod: Pod, container: Container, ref: ObjectReference): Promise<EnsureImageResult> {
@@ -100,7 +132,7 @@ export function createImageManager(opts: ImageManagerOptions): ImageManager {
     const started = now();
     let imageRef: string;
     try {
-      imageRef = await puller.pullImage(image);
+      imageRef = await pullWithCredentials(pod, image);
     } catch (err) {
       const text = grpcErrorText(err);
       recorder.event(ref, 'Warning', 'Failed', `Failed to pull image "${image}": ${text}`);

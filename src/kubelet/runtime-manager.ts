@@ -2,7 +2,8 @@
  * Drives one pod's sandbox and containers through the runtime (upstream kuberuntime_manager):
  * reads what the runtime has for the pod, decides what to start or kill (sandbox first, init
  * containers one at a time in order, then every app container; restarts per restartPolicy with
- * the crash-loop back-off; liveness and startup failures restart), and kills a pod gracefully.
+ * the crash-loop back-off; liveness and startup failures restart; each ephemeral container once,
+ * in a running sandbox), and kills a pod gracefully.
  *
  * Runtime-agnostic: everything goes through `RuntimeService`. Each call is safe to repeat: a
  * sync looks at the runtime afresh and only does what is still missing.
@@ -26,10 +27,11 @@ import {
   LABEL_POD_NAMESPACE, LABEL_POD_UID, isRuntimeNotFound,
 } from './runtime/runtime.js';
 
+import { podPullSecrets } from './credentials/pull-secrets.js';
 import { createImageManager } from './image-manager.js';
 import type { ImagePuller } from './runtime/cri/pull-policy.js';
 import { linuxContainerResources } from './runtime/cri/resources.js';
-import type { WireLinuxContainerResources } from './runtime/cri/wire.js';
+import type { WireLinuxContainerResources, WireLinuxContainerSecurityContext } from './runtime/cri/wire.js';
 import type { TimerQueue } from './timer-queue.js';
 import { ETC_HOSTS_PATH, podHostnameAndDomain, writePodHostsFile } from './volumes/etc-hosts.js';
 import type { VolumeManager } from './volumes/volume-manager.js';
@@ -84,13 +86,34 @@ function isImagePuller(x: unknown): x is ImagePuller {
 }
 
 /** A container config plus the Linux cgroup settings CRI runtimes take (others ignore them). */
-type ContainerConfigWithResources = ContainerConfig & { linux?: { resources?: WireLinuxContainerResources } };
+type ContainerConfigWithResources = ContainerConfig & {
+  linux?: { resources?: WireLinuxContainerResources; securityContext?: WireLinuxContainerSecurityContext };
+};
 
-function containerRef(pod: Pod, container: Container, init: boolean): { kind: string; namespace?: string; name?: string; uid?: string; apiVersion: string; resourceVersion?: string; fieldPath: string } {
+/** Which list of the pod spec holds the container of this name. */
+function specListOf(pod: Pod, name: string): 'initContainers' | 'containers' | 'ephemeralContainers' {
+  if ((pod.spec?.initContainers ?? []).some((c) => c.name === name)) return 'initContainers';
+  if ((pod.spec?.ephemeralContainers ?? []).some((c) => c.name === name)) return 'ephemeralContainers';
+  return 'containers';
+}
+
+function containerRef(pod: Pod, container: Container): { kind: string; namespace?: string; name?: string; uid?: string; apiVersion: string; resourceVersion?: string; fieldPath: string } {
   return {
     kind: 'Pod', apiVersion: 'v1', namespace: pod.metadata?.namespace, name: pod.metadata?.name, uid: pod.metadata?.uid,
-    resourceVersion: pod.metadata?.resourceVersion, fieldPath: `spec.${init ? 'initContainers' : 'containers'}{${container.name}}`,
+    resourceVersion: pod.metadata?.resourceVersion, fieldPath: `spec.${specListOf(pod, container.name)}{${container.name}}`,
   };
+}
+
+/**
+ * An ephemeral container with a target shares the process namespace of that container's running
+ * instance (CRI NamespaceMode TARGET); without one, or while the target does not run, nothing is set.
+ */
+function targetNamespaces(pod: Pod, c: Container, rs: PodRuntimeStatus): WireLinuxContainerSecurityContext | undefined {
+  const target = (pod.spec?.ephemeralContainers ?? []).find((e) => e.name === c.name)?.targetContainerName;
+  const running = target ? latestContainer(rs, target) : undefined;
+  if (running?.state !== 'CONTAINER_RUNNING') return undefined;
+  const spec = pod.spec;
+  return { namespaceOptions: { network: spec?.hostNetwork ? 'NODE' : 'POD', pid: 'TARGET', ipc: spec?.hostIPC ? 'NODE' : 'POD', targetId: running.id } };
 }
 
 /** A short stable hash of the container spec (restart when it changes, as upstream's container hash). */
@@ -125,7 +148,11 @@ export function podGracePeriodSeconds(pod: Pod): number {
 export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManager {
   const { runtime, recorder, backoff, timers, probes } = opts;
   const images = opts.images ?? (isImagePuller(runtime) ? runtime : undefined);
-  const imageManager = images && createImageManager({ puller: images, recorder, backoff, now: () => timers.now() });
+  const lookup = opts.lookup;
+  const imageManager = images && createImageManager({
+    puller: images, recorder, backoff, now: () => timers.now(),
+    ...(lookup ? { pullSecrets: (pod: Pod) => podPullSecrets(pod, { lookup, recorder }) } : {}),
+  });
   const trace = opts.trace ?? ((): void => {});
 
   function sandboxConfig(pod: Pod, attempt: number): PodSandboxConfig {
@@ -233,7 +260,7 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
   }
 
   async function killContainer(pod: Pod, c: RuntimeContainerInfo, spec: Container | undefined, graceSeconds: number, message: string): Promise<void> {
-    if (spec) recorder.event(containerRef(pod, spec, isInit(pod, spec.name)), 'Normal', 'Killing', message);
+    if (spec) recorder.event(containerRef(pod, spec), 'Normal', 'Killing', message);
     let grace = graceSeconds;
     const preStop = spec?.lifecycle?.preStop;
     if (preStop && opts.handlers && grace > 0 && c.state === 'CONTAINER_RUNNING') {
@@ -241,14 +268,10 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
       const out = await runPreStop(opts.handlers, {
         pod, container: spec, containerId: c.id, handler: preStop, podIp: podIps.get(pod.metadata?.uid ?? '') ?? '',
       }, grace);
-      if (out.result && !out.result.ok) recorder.event(containerRef(pod, spec, isInit(pod, spec.name)), 'Warning', 'FailedPreStopHook', out.result.message);
+      if (out.result && !out.result.ok) recorder.event(containerRef(pod, spec), 'Warning', 'FailedPreStopHook', out.result.message);
       grace = out.remainingGraceSeconds;
     }
     await runtime.stopContainer(c.id, grace);
-  }
-
-  function isInit(pod: Pod, name: string): boolean {
-    return (pod.spec?.initContainers ?? []).some((c) => c.name === name);
   }
 
   /**
@@ -263,13 +286,13 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
       if (backoff.isInBackOffSince(key, finished)) {
         const msg = `back-off ${formatDuration(backoff.get(key))} restarting failed container=${c.name} pod=${formatPod(pod)}`;
         reasons.set(c.name, { reason: CRASH_LOOP_BACK_OFF, message: msg });
-        recorder.event(containerRef(pod, c, type !== 'app'), 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${formatPod(pod)}`);
+        recorder.event(containerRef(pod, c), 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${formatPod(pod)}`);
         return backoff.until(key, finished);
       }
       backoff.next(key, finished);
     }
     const restartCount = last ? last.restartCount + 1 : 0;
-    const ref = containerRef(pod, c, type !== 'app');
+    const ref = containerRef(pod, c);
     if (imageManager) {
       const r = await imageManager.ensureImageExists(pod, c, ref);
       trace(pod.metadata?.uid ?? '', 'image');
@@ -291,11 +314,12 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
       reasons.set(c.name, { reason: 'CreateContainerConfigError', message: err.message });
       return timers.now() + 5_000;
     }
+    const config = containerConfig(pod, c, type, restartCount, inputs.env, inputs.mounts);
+    const securityContext = type === 'ephemeral' ? targetNamespaces(pod, c, rs) : undefined;
+    if (securityContext) config.linux = { ...config.linux, securityContext };
     let id: string;
     try {
-      id = (await runtime.createContainer({
-        podSandboxId: sandboxId, config: containerConfig(pod, c, type, restartCount, inputs.env, inputs.mounts), sandboxConfig: sbCfg,
-      })).containerId;
+      id = (await runtime.createContainer({ podSandboxId: sandboxId, config, sandboxConfig: sbCfg })).containerId;
     } catch (err) {
       const m = err instanceof Error ? err.message : String(err);
       recorder.event(ref, 'Warning', 'Failed', `Error: ${m}`);
@@ -382,6 +406,14 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
       trace(pod.metadata?.uid ?? '', 'sandbox-status');
     }
 
+    // Ephemeral containers start once each and only in a sandbox that was already running (as
+    // upstream, before init containers, so a pod stuck initializing can be debugged).
+    if (sandboxOk) {
+      for (const c of spec.ephemeralContainers ?? []) {
+        if (!latestContainer(current, c.name)) later(await startContainer(pod, c, 'ephemeral', current, sandboxId, reasons));
+      }
+    }
+
     // Init containers, in order. Restartable ones (sidecars) keep running alongside the app.
     const inits = spec.initContainers ?? [];
     for (const c of inits) {
@@ -434,7 +466,7 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
 
   async function killPod(pod: Pod, rs: PodRuntimeStatus, gracePeriodSeconds: number): Promise<void> {
     const byName = new Map<string, Container>();
-    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) byName.set(c.name, c);
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])]) byName.set(c.name, c);
     const running = rs.containers.filter((c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_CREATED');
     await Promise.all(running.map((c) => killContainer(pod, c, byName.get(c.name), gracePeriodSeconds, `Stopping container ${c.name}`)));
     for (const sb of rs.sandboxes) if (sb.ready) await runtime.stopPodSandbox(sb.id);

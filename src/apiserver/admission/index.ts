@@ -6,6 +6,7 @@ import { createLimitRangerPlugin } from './limit-ranger.js';
 import { createDefaultTolerationSecondsPlugin } from './default-toleration-seconds.js';
 import { createPriorityPlugin } from './priority.js';
 import { createResourceQuotaPlugin } from './resource-quota.js';
+import { createServiceAccountPlugin } from './service-account.js';
 
 export type { AdmissionAttributes, AdmissionChain, AdmissionPlugin, AdmissionOperation } from './admission.js';
 export { createAdmissionChain } from './admission.js';
@@ -16,9 +17,10 @@ export interface AdmissionDeps {
 }
 
 export function defaultPlugins(deps: AdmissionDeps): AdmissionPlugin[] {
-  // Upstream's order: LimitRanger early, ResourceQuota last (it charges what the others let through).
+  // Upstream's order: LimitRanger early, then ServiceAccount, ResourceQuota last (it charges what the others let through).
   return [
     createLimitRangerPlugin(deps),
+    createServiceAccountPlugin(deps),
     createDefaultStorageClassPlugin(deps),
     createDefaultTolerationSecondsPlugin(),
     createPriorityPlugin(deps),

@@ -5,6 +5,8 @@
  * `IfNotPresent`. The waiting reasons the kubelet shows for image failures are here too; the
  * kubelet's image manager (`../../image-manager.ts`) applies them with events and back-off.
  */
+import type { PullAuth } from '../../credentials/keyring.js';
+
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 
 export const ERR_IMAGE_PULL = 'ErrImagePull';
@@ -36,8 +38,8 @@ export function shouldPullImage(policy: PullPolicy, present: boolean): boolean {
 export interface ImagePuller {
   /** The image id when present, undefined when not. */
   imagePresent(image: string): Promise<string | undefined>;
-  /** Pulls and returns the image ref. */
-  pullImage(image: string): Promise<string>;
+  /** Pulls (with the registry credentials, when given) and returns the image ref. */
+  pullImage(image: string, auth?: PullAuth): Promise<string>;
   /** A present image's size in bytes (for the Pulled event), as CRI ImageStatus gives it. */
   imageStatus?(image: string): Promise<{ size: number } | undefined>;
 }

@@ -339,10 +339,10 @@ async function handleSubresource(ctx: HandlerContext): Promise<void> {
   const sub = resource.subresources.find((s) => s.name === info.subresource);
   if (!sub) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   switch (sub.name) {
-    case 'status': {
+    case 'status': case 'ephemeralcontainers': {
       if (info.verb === 'get') return handleGet(ctx);
-      if (info.verb === 'update') return handleUpdate(ctx, 'status');
-      if (info.verb === 'patch') return handlePatch(ctx, 'status');
+      if (info.verb === 'update') return handleUpdate(ctx, sub.name);
+      if (info.verb === 'patch') return handlePatch(ctx, sub.name);
       break;
     }
     case 'scale': return handleScale(ctx);

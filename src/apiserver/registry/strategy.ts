@@ -32,6 +32,11 @@ export interface StrategyContext {
   now: Date;
 }
 
+export interface SubresourceUpdateStrategy {
+  prepare(obj: KubeObject, old: KubeObject, ctx: StrategyContext): void;
+  validate(obj: KubeObject, old: KubeObject, ctx: StrategyContext): FieldError[];
+}
+
 export interface Strategy {
   /** Apply upstream defaults (called on every create/update/patch result before validation). */
   defaults?(obj: KubeObject): void;
@@ -46,6 +51,11 @@ export interface Strategy {
   /** Validation of an update, including immutable fields. */
   validateUpdate?(obj: KubeObject, old: KubeObject, ctx: StrategyContext): FieldError[];
   validateStatusUpdate?(obj: KubeObject, old: KubeObject, ctx: StrategyContext): FieldError[];
+  /**
+   * Other subresources that update one part of the object (e.g. `ephemeralcontainers` of pods):
+   * `prepare` keeps everything else from `old`, `validate` replaces validateUpdate.
+   */
+  subresourceUpdates?: Record<string, SubresourceUpdateStrategy>;
   /** Table printing for `kubectl get`. */
   table?: TableConvertor;
   /** Values of the extra field selectors this resource supports (beyond metadata.name/namespace). */

@@ -355,7 +355,9 @@ export class ResourceRegistry {
     if (current.metadata.generation === undefined) delete m.generation;
     else m.generation = current.metadata.generation;
     this.strategy.defaults?.(next);
+    const partial = sub ? this.strategy.subresourceUpdates?.[sub] : undefined;
     if (sub === 'status') this.strategy.prepareForStatusUpdate?.(next, current, ctx);
+    else if (partial) partial.prepare(next, current, ctx);
     else if (sub === '') this.strategy.prepareForUpdate?.(next, current, ctx);
     // generation: bump when a generation field changed.
     const strategyBumped = (next.metadata.generation ?? 0) > (current.metadata.generation ?? 0);
@@ -373,7 +375,8 @@ export class ResourceRegistry {
       ...this.hooks.validateMetaUpdate(next, current),
       ...(sub === 'status'
         ? this.strategy.validateStatusUpdate?.(next, current, ctx) ?? []
-        : sub === 'binding' ? [] : this.strategy.validateUpdate?.(next, current, ctx) ?? []),
+        : partial ? partial.validate(next, current, ctx)
+          : sub === 'binding' ? [] : this.strategy.validateUpdate?.(next, current, ctx) ?? []),
     ];
     if (errs.length > 0) throw invalid(this.info.kind, this.info.group, name, errs);
     await this.hooks.admission?.validate(attrs);

@@ -320,6 +320,30 @@ function validateContainerPorts(ports: unknown, field: string): FieldError[] {
 
 type ContainerKind = 'containers' | 'initContainers' | 'ephemeralContainers';
 
+/** Container fields an ephemeral container may not set (upstream checks an allow-list of fields, in struct order). */
+const EPHEMERAL_FORBIDDEN_FIELDS = [
+  'ports', 'resources', 'resizePolicy', 'restartPolicy', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle',
+];
+const EPHEMERAL_FORBIDDEN = 'cannot be set for an Ephemeral Container';
+
+/** Go's "differs from the zero value": absent, null and `{}` count as unset; `[]` does not. */
+function isSet(v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  const o = asObj(v);
+  return !o || Object.keys(o).length > 0;
+}
+
+function validateEphemeralOnlyFields(c: Obj, p: string): FieldError[] {
+  const errs = EPHEMERAL_FORBIDDEN_FIELDS.filter((f) => isSet(c[f])).map((f) => forbidden(child(p, f), EPHEMERAL_FORBIDDEN));
+  // Sub-paths are bind mounts that outlive the container: not for ephemeral containers.
+  objArray(c.volumeMounts).forEach((m, i) => {
+    for (const f of ['subPath', 'subPathExpr']) {
+      if (str(m[f])) errs.push(forbidden(child(index(child(p, 'volumeMounts'), i), f), EPHEMERAL_FORBIDDEN));
+    }
+  });
+  return errs;
+}
+
 function validateContainer(c: Obj, p: string, kind: ContainerKind, volumes: Set<string>, names: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
   const name = str(c.name);
@@ -338,14 +362,11 @@ function validateContainer(c: Obj, p: string, kind: ContainerKind, volumes: Set<
   else if (!TERMINATION_MESSAGE_POLICIES.includes(tmp)) {
     errs.push(notSupported(child(p, 'terminationMessagePolicy'), tmp, TERMINATION_MESSAGE_POLICIES));
   }
-  if (kind === 'ephemeralContainers') {
-    if (c.ports !== undefined) errs.push(forbidden(child(p, 'ports'), 'cannot be set for an Ephemeral Container'));
-  } else {
-    errs.push(...validateContainerPorts(c.ports, child(p, 'ports')));
-  }
+  if (kind !== 'ephemeralContainers') errs.push(...validateContainerPorts(c.ports, child(p, 'ports')));
   errs.push(...validateEnv(c.env, child(p, 'env')));
   errs.push(...validateVolumeMounts(c.volumeMounts, volumes, child(p, 'volumeMounts')));
   errs.push(...validateResources(c.resources, child(p, 'resources')));
+  if (kind === 'ephemeralContainers') return [...errs, ...validateEphemeralOnlyFields(c, p)];
   const isSidecar = kind === 'initContainers' && c.restartPolicy === 'Always';
   if (c.restartPolicy !== undefined) {
     if (kind !== 'initContainers') errs.push(forbidden(child(p, 'restartPolicy'), 'may not be set for non-init containers'));
@@ -427,6 +448,12 @@ export function validatePodSpec(spec: Obj, field: string, opts: PodSpecValidatio
   for (const kind of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
     objArray(spec[kind]).forEach((c, i) => errs.push(...validateContainer(c, index(child(field, kind), i), kind, volumes, names)));
   }
+  // An ephemeral container's target is a regular or init container of the pod.
+  const targets = new Set([...objArray(spec.initContainers), ...containers].map((c) => str(c.name)));
+  objArray(spec.ephemeralContainers).forEach((c, i) => {
+    const target = str(c.targetContainerName);
+    if (target && !targets.has(target)) errs.push(notFoundField(child(index(child(field, 'ephemeralContainers'), i), 'targetContainerName'), target));
+  });
   const rp = str(spec.restartPolicy);
   if (!rp) errs.push(required(child(field, 'restartPolicy')));
   else if (!(RESTART_POLICIES as readonly string[]).includes(rp)) errs.push(notSupported(child(field, 'restartPolicy'), rp, RESTART_POLICIES));

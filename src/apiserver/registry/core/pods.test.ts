@@ -161,3 +161,111 @@ describe('pod update', () => {
     assert.equal(podStrategy.selectableFields!(p)['spec.hostNetwork'], 'false');
   });
 });
+
+describe('pod ephemeral containers', () => {
+  const sub = podStrategy.subresourceUpdates!.ephemeralcontainers!;
+  const base = (ephemeral: Record<string, unknown>[] = []) => created({
+    initContainers: [{ name: 'init', image: 'busybox' }],
+    containers: [{ name: 'main', image: 'busybox' }],
+    ...(ephemeral.length ? { ephemeralContainers: ephemeral } : {}),
+  });
+  const withEphemeral = (old: KubeObject, ephemeral: Record<string, unknown>[]): KubeObject => {
+    const p = structuredClone(old);
+    (p.spec as Record<string, unknown>).ephemeralContainers = ephemeral;
+    podStrategy.defaults!(p);
+    return p;
+  };
+  const errors = (p: KubeObject, old: KubeObject) => sub.validate(p, old, ctx).map(fieldErrorText);
+
+  it('defaults ephemeral containers as containers', () => {
+    const p = withEphemeral(base(), [{ name: 'dbg', image: 'busybox:1.35' }]);
+    assert.deepEqual((p.spec as { ephemeralContainers: unknown[] }).ephemeralContainers[0], {
+      name: 'dbg', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent', resources: {},
+      terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File',
+    });
+  });
+
+  const cases: { name: string; old?: Record<string, unknown>[]; next: Record<string, unknown>[]; want: string[] }[] = [
+    { name: 'an addition targeting a container is valid', next: [{ name: 'dbg', image: 'busybox', targetContainerName: 'main', stdin: true, tty: true }], want: [] },
+    { name: 'init containers are targets too', next: [{ name: 'dbg', image: 'busybox', targetContainerName: 'init' }], want: [] },
+    { name: 'empty resources count as unset', next: [{ name: 'dbg', image: 'busybox', resources: {} }], want: [] },
+    {
+      name: 'ports, probes, lifecycle and resources are forbidden',
+      next: [{
+        name: 'dbg', image: 'busybox', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '1' } },
+        livenessProbe: { exec: { command: ['true'] } }, readinessProbe: { exec: { command: ['true'] } },
+        startupProbe: { exec: { command: ['true'] } }, lifecycle: { postStart: { exec: { command: ['true'] } } },
+      }],
+      want: ['ports', 'resources', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle']
+        .map((f) => `spec.ephemeralContainers[0].${f}: Forbidden: cannot be set for an Ephemeral Container`),
+    },
+    {
+      name: 'sub-paths are forbidden',
+      next: [{ name: 'dbg', image: 'busybox', volumeMounts: [{ name: 'v', mountPath: '/v', subPath: 'x' }] }],
+      want: [
+        'spec.ephemeralContainers[0].volumeMounts[0].name: Not found: "v"',
+        'spec.ephemeralContainers[0].volumeMounts[0].subPath: Forbidden: cannot be set for an Ephemeral Container',
+      ],
+    },
+    {
+      name: 'names are unique across all containers',
+      next: [{ name: 'main', image: 'busybox' }, { name: 'init', image: 'busybox' }],
+      want: ['spec.ephemeralContainers[0].name: Duplicate value: "main"', 'spec.ephemeralContainers[1].name: Duplicate value: "init"'],
+    },
+    {
+      name: 'the target must be a container of the pod',
+      old: [{ name: 'dbg', image: 'busybox' }],
+      next: [{ name: 'dbg', image: 'busybox' }, { name: 'dbg2', image: 'busybox', targetContainerName: 'dbg' }],
+      want: ['spec.ephemeralContainers[1].targetContainerName: Not found: "dbg"'],
+    },
+    {
+      name: 'existing ones may not be removed',
+      old: [{ name: 'dbg', image: 'busybox' }],
+      next: [],
+      want: ['spec.ephemeralContainers: Forbidden: existing ephemeral containers "dbg" may not be removed\n'],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const old = base(c.old);
+      assert.deepEqual(errors(withEphemeral(old, c.next), old), c.want);
+    });
+  }
+
+  it('existing ones may not be changed', () => {
+    const old = base([{ name: 'dbg', image: 'busybox' }]);
+    const errs = errors(withEphemeral(old, [{ name: 'dbg', image: 'busybox:1.36' }]), old);
+    assert.equal(errs.length, 1);
+    assert.match(errs[0]!, /^spec\.ephemeralContainers: Forbidden: existing ephemeral containers "dbg" may not be changed\n.*image/s);
+  });
+
+  it('static pods do not support them', () => {
+    const old = base();
+    old.metadata.annotations = { 'kubernetes.io/config.mirror': 'x' };
+    assert.deepEqual(errors(withEphemeral(old, [{ name: 'dbg', image: 'busybox' }]), old), [': Forbidden: static pods do not support ephemeral containers']);
+  });
+
+  it('the subresource writes spec.ephemeralContainers only', () => {
+    const old = base();
+    old.metadata.resourceVersion = '5';
+    old.metadata.labels = { a: 'b' };
+    old.status = { phase: 'Running' };
+    const p = withEphemeral(old, [{ name: 'dbg', image: 'busybox' }]);
+    p.metadata.labels = { changed: 'yes' };
+    (p.spec as Record<string, unknown>).restartPolicy = 'Never';
+    p.status = { phase: 'Failed' };
+    const meta = p.metadata;
+    sub.prepare(p, old, ctx);
+    assert.equal(p.metadata, meta);
+    assert.deepEqual(p.metadata.labels, { a: 'b' });
+    assert.deepEqual(p.status, { phase: 'Running' });
+    assert.equal((p.spec as Record<string, unknown>).restartPolicy, 'Always');
+    assert.equal((p.spec as { ephemeralContainers: { name: string }[] }).ephemeralContainers[0]!.name, 'dbg');
+  });
+
+  it('the main resource cannot change them', () => {
+    const old = base();
+    const errs = podStrategy.validateUpdate!(withEphemeral(old, [{ name: 'dbg', image: 'busybox' }]), old, ctx);
+    assert.deepEqual(errs.map((e) => e.field), ['spec']);
+  });
+});

@@ -3,7 +3,7 @@ import type { FieldError } from '../../../apimachinery/errors.js';
 import type { KubeObject } from '../../../apimachinery/object.js';
 import { deepCopy } from '../../../apimachinery/object.js';
 import { deepEqual, forbidden } from '../../../apimachinery/validation/index.js';
-import type { Strategy } from '../strategy.js';
+import type { Strategy, SubresourceUpdateStrategy } from '../strategy.js';
 import type { Obj } from '../util.js';
 import { asObj, ensureObj, objArray, str, num, keepSpec, keepStatus } from '../util.js';
 import { defaultPodSpec, podQOSClass, validatePodSpec } from './pod-spec.js';
@@ -50,7 +50,7 @@ export function validatePodSpecUpdate(newSpec: Obj, oldSpec: Obj): FieldError[] 
     const oldList = objArray(oldCopy[list]);
     if (newList.length === oldList.length) newList.forEach((c, i) => { c.image = oldList[i]!.image; });
   }
-  // ephemeralContainers change only through the ephemeralcontainers subresource.
+  // ephemeralContainers change only through the ephemeralcontainers subresource: any change here is refused.
   // activeDeadlineSeconds may be set, or lowered; never unset or raised.
   const newADS = num(newSpec.activeDeadlineSeconds);
   const oldADS = num(oldSpec.activeDeadlineSeconds);
@@ -101,6 +101,45 @@ function schedulingGatedCondition(obj: KubeObject, now: Date): void {
 }
 
 const VALID_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
+const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+const EPHEMERAL_PATH = 'spec.ephemeralContainers';
+
+/** Upstream ValidatePodEphemeralContainersUpdate: ephemeral containers may be added, never changed or removed. */
+export function validateEphemeralContainersUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  if (old.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) {
+    return [forbidden('', 'static pods do not support ephemeral containers')];
+  }
+  const errs = validatePodSpec(podSpec(obj), 'spec');
+  const added = new Map(objArray(podSpec(obj).ephemeralContainers).map((c) => [str(c.name), c]));
+  for (const before of objArray(asObj(old.spec)?.ephemeralContainers)) {
+    const name = str(before.name);
+    const after = added.get(name);
+    if (!after) {
+      errs.push(forbidden(EPHEMERAL_PATH, `existing ephemeral containers ${JSON.stringify(name)} may not be removed\n`));
+    } else if (!deepEqual(before, after)) {
+      const diff: string[] = [];
+      describeDiff(before, after, '', diff);
+      errs.push(forbidden(EPHEMERAL_PATH, `existing ephemeral containers ${JSON.stringify(name)} may not be changed\n${diff.join('\n')}\n`));
+    }
+  }
+  return errs;
+}
+
+/** The pods/ephemeralcontainers subresource writes spec.ephemeralContainers and nothing else. */
+const ephemeralContainersUpdate: SubresourceUpdateStrategy = {
+  prepare(obj, old) {
+    const ephemeral = asObj(obj.spec)?.ephemeralContainers;
+    const { metadata, ...rest } = deepCopy(old);
+    for (const k of Object.keys(obj)) if (k !== 'metadata') delete obj[k];
+    Object.assign(obj, rest);
+    // Keep the metadata object itself (the caller holds it); its content is the stored one.
+    for (const k of Object.keys(obj.metadata)) if (k !== 'resourceVersion') delete obj.metadata[k as keyof typeof obj.metadata];
+    Object.assign(obj.metadata, { ...metadata, resourceVersion: obj.metadata.resourceVersion });
+    if (ephemeral === undefined) delete podSpec(obj).ephemeralContainers;
+    else podSpec(obj).ephemeralContainers = ephemeral;
+  },
+  validate: validateEphemeralContainersUpdate,
+};
 
 export const podStrategy: Strategy = {
   defaults(obj) {
@@ -158,6 +197,7 @@ export const podStrategy: Strategy = {
       'status.nominatedNodeName': str(status.nominatedNodeName),
     };
   },
+  subresourceUpdates: { ephemeralcontainers: ephemeralContainersUpdate },
   nameValidation: 'subdomain',
   generationFields: [],
 };

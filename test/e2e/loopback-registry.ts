@@ -2,10 +2,12 @@
  * A throwaway image registry on loopback for end-to-end tests: Debian's `docker-registry`
  * (the CNCF distribution registry) serving plain HTTP on `127.0.0.1:<free port>` with its storage
  * in a temp dir, and `skopeo` to push OCI archives into it. Started and stopped by pid; `stop()`
- * removes the storage. Nothing here talks to anything beyond loopback.
+ * removes the storage. With `credentials` it requires HTTP basic auth (distribution's `htpasswd`
+ * backend; its bcrypt file made by Debian's `htpasswd` from apache2-utils), which it accepts over
+ * plain HTTP. Nothing here talks to anything beyond loopback.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -14,22 +16,30 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { freePort } from '../helpers/cluster.js';
+import type { AgentCluster } from './node-agent-support.js';
 
 const run = promisify(execFile);
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 export const SKOPEO_BINARY = '/usr/bin/skopeo';
+export const HTPASSWD_BINARY = '/usr/bin/htpasswd';
 
 /** Fails loudly (never skips) when the registry or skopeo is missing. */
-export function registryPreflight(): void {
+export function registryPreflight(opts: { htpasswd?: boolean } = {}): void {
   const missing = [
     [REGISTRY_BINARY, 'docker-registry'],
     [SKOPEO_BINARY, 'skopeo'],
+    ...(opts.htpasswd ? [[HTPASSWD_BINARY, 'apache2-utils']] : []),
   ].filter(([path]) => !existsSync(path ?? '')).map(([, pkg]) => pkg);
   if (missing.length) assert.fail(`cannot run the registry end-to-end test: install the Debian packages ${missing.join(', ')} (scripts/setup.sh does)`);
 }
 
-function registryConfig(root: string, addr: string): string {
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+function registryConfig(root: string, addr: string, htpasswdFile?: string): string {
   return [
     'version: 0.1',
     'log:',
@@ -41,6 +51,7 @@ function registryConfig(root: string, addr: string): string {
     '    enabled: true',
     'http:',
     `  addr: ${addr}`,
+    ...(htpasswdFile ? ['auth:', '  htpasswd:', '    realm: skiff-e2e', `    path: ${htpasswdFile}`] : []),
     '',
   ].join('\n');
 }
@@ -64,13 +75,23 @@ export class LoopbackRegistry {
   private child: ChildProcess | undefined;
   private output = '';
 
+  /** `credentials`: the one user the registry accepts (anonymous requests get 401). */
+  constructor(private readonly opts: { credentials?: RegistryCredentials } = {}) {}
+
   async start(): Promise<void> {
-    registryPreflight();
+    const creds = this.opts.credentials;
+    registryPreflight({ htpasswd: creds !== undefined });
     this.dir = mkdtempSync(join(tmpdir(), 'skiff-e2e-registry-'));
     const port = await freePort();
     this.host = `127.0.0.1:${port}`;
     const config = join(this.dir, 'config.yml');
-    writeFileSync(config, registryConfig(join(this.dir, 'storage'), this.host));
+    let htpasswdFile: string | undefined;
+    if (creds) {
+      htpasswdFile = join(this.dir, 'htpasswd');
+      const { stdout } = await run(HTPASSWD_BINARY, ['-Bbn', creds.username, creds.password], { timeout: 30_000 });
+      writeFileSync(htpasswdFile, stdout, { mode: 0o600 });
+    }
+    writeFileSync(config, registryConfig(join(this.dir, 'storage'), this.host, htpasswdFile));
     const child = spawn(REGISTRY_BINARY, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (b: Buffer): void => {
@@ -81,7 +102,7 @@ export class LoopbackRegistry {
     const end = Date.now() + 30_000;
     while (Date.now() < end) {
       if (child.exitCode !== null) break;
-      if (await httpStatus(`http://${this.host}/v2/`) === 200) return;
+      if (await httpStatus(`http://${this.host}/v2/`) === (creds ? 401 : 200)) return;
       await sleep(200);
     }
     assert.fail(`registry on ${this.host} did not come up:\n${this.output}`);
@@ -93,11 +114,34 @@ export class LoopbackRegistry {
     writeFileSync(file, archive);
     const dest = `${this.host}/${repository}:${tag}`;
     try {
-      await run(SKOPEO_BINARY, ['copy', '--quiet', '--dest-tls-verify=false', `oci-archive:${file}:${ref}`, `docker://${dest}`], { timeout: 120_000 });
+      const creds = this.opts.credentials;
+      await run(SKOPEO_BINARY, [
+        'copy', '--quiet', '--dest-tls-verify=false', ...(creds ? ['--dest-creds', `${creds.username}:${creds.password}`] : []),
+        `oci-archive:${file}:${ref}`, `docker://${dest}`,
+      ], { timeout: 120_000 });
     } finally {
       rmSync(file, { force: true });
     }
     return dest;
+  }
+
+  /**
+   * Removes the images containerd (`containerdSocket`, namespace k8s.io) pulled from this registry,
+   * also under `localhost:PORT`; returns what could not be removed.
+   */
+  removePulledImages(containerdSocket: string): string[] {
+    if (!this.host) return [];
+    const port = this.host.slice(this.host.lastIndexOf(':'));
+    const ctr = (args: string[]): string => execFileSync('ctr', ['-a', containerdSocket, '-n', 'k8s.io', 'images', ...args], { encoding: 'utf8' });
+    const pulled = (): string[] => ctr(['ls', '-q']).split('\n').filter((r) => r.startsWith(`${this.host}/`) || r.startsWith(`localhost${port}/`));
+    try {
+      const ours = pulled();
+      if (ours.length) ctr(['rm', ...ours]);
+      const left = pulled();
+      return left.length ? [`pulled images left: ${left.join(', ')}`] : [];
+    } catch (e) {
+      return [`removing pulled images: ${e instanceof Error ? e.message : String(e)}`];
+    }
   }
 
   /** Stops the registry by pid and removes its storage. */
@@ -116,4 +160,23 @@ export class LoopbackRegistry {
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = '';
   }
+}
+
+/**
+ * The teardown of an agent suite with a registry: deletes `namespaces` and every pod of the
+ * current one, removes the images pulled from `registry`, stops it, runs the cluster's teardown
+ * and asserts nothing was left behind.
+ */
+export async function teardownWithRegistry(cluster: AgentCluster, registry: LoopbackRegistry, namespaces: string[] = []): Promise<void> {
+  const problems: string[] = [];
+  if (cluster.server) {
+    for (const ns of namespaces) {
+      await cluster.k(['delete', 'namespace', ns, '--ignore-not-found', '--wait=true', '--timeout=90s'], 120_000).catch(() => undefined);
+    }
+    await cluster.k(['delete', 'pod', '--all', '--wait=true', '--timeout=90s'], 120_000).catch(() => undefined);
+    problems.push(...registry.removePulledImages(cluster.containerdSocket));
+  }
+  await registry.stop();
+  problems.push(...await cluster.teardown());
+  assert.deepEqual(problems, [], 'teardown left things behind');
 }

@@ -24,7 +24,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { buildBusyboxImage } from '../../src/images/builtin.js';
 import { AgentCluster, agentNetwork } from './node-agent-support.js';
 import type { PodJson } from './node-agent-support.js';
-import { LoopbackRegistry, registryPreflight } from './loopback-registry.js';
+import { LoopbackRegistry, registryPreflight, teardownWithRegistry } from './loopback-registry.js';
 
 const cluster = new AgentCluster(agentNetwork('im', 150));
 const registry = new LoopbackRegistry();
@@ -45,22 +45,6 @@ spec:
     imagePullPolicy: ${extra.policy ?? 'IfNotPresent'}
     command: ${JSON.stringify(extra.command ?? ['sh', '-c', script])}
 ${extra.container ?? ''}`;
-}
-
-async function eventLines(name: string): Promise<string> {
-  return cluster.ok(['get', 'events', '--field-selector', `involvedObject.name=${name}`,
-    '-o', 'jsonpath={range .items[*]}{.type} {.reason} {.message}{"\\n"}{end}']);
-}
-
-async function waitEvent(name: string, re: RegExp, timeoutMs = 60_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < end) {
-    last = await eventLines(name);
-    if (re.test(last)) return last;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail(`no event matching ${re} for ${name}; events:\n${last}`);
 }
 
 function ctr(args: string[]): string {
@@ -94,32 +78,13 @@ describe('node: images, pulls and container exits on the embedded agent', { time
     pushed = await registry.pushArchive(buildBusyboxImage().archive, 'latest', 'skiff/busybox', 'e2e');
   });
 
-  after(async () => {
-    const problems: string[] = [];
-    if (cluster.server) {
-      await cluster.k(['delete', 'pod', '--all', '--wait=true', '--timeout=90s'], 120_000).catch(() => undefined);
-      try {
-        const port = registry.host.slice(registry.host.lastIndexOf(':'));
-        const pulled = (): string[] => ctr(['images', 'ls', '-q']).split('\n')
-          .filter((r) => registry.host && (r.startsWith(`${registry.host}/`) || r.startsWith(`localhost${port}/`)));
-        const ours = pulled();
-        if (ours.length) ctr(['images', 'rm', ...ours]);
-        const left = pulled();
-        if (left.length) problems.push(`pulled images left: ${left.join(', ')}`);
-      } catch (e) {
-        problems.push(`removing pulled images: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    await registry.stop();
-    problems.push(...await cluster.teardown());
-    assert.deepEqual(problems, [], 'teardown left things behind');
-  });
+  after(() => teardownWithRegistry(cluster, registry));
 
   test('imagePullPolicy Always pulls from the loopback registry and the pod runs', async () => {
     await cluster.apply(podYaml('pull-always', pushed, 'echo pulled; sleep 600', { policy: 'Always' }));
     const p = await cluster.waitPod('pull-always', (x) => x.status?.phase === 'Running', 120_000);
     assert.match(p.status?.containerStatuses?.[0]?.state?.running ? 'running' : '', /running/);
-    const events = await waitEvent('pull-always', /^Normal Pulled /m);
+    const events = await cluster.waitEvent('pull-always', /^Normal Pulled /m);
     assert.match(events, new RegExp(`^Normal Pulling Pulling image "${pushed}"$`, 'm'));
     assert.match(events, new RegExp(`^Normal Pulled Successfully pulled image "${pushed}" in \\S+ \\(\\S+ including waiting\\)\\. Image size: \\d+ bytes\\.$`, 'm'));
     const status = JSON.parse(await cluster.ok(['get', 'pod', 'pull-always', '-o', 'json'])) as { status: { containerStatuses: { imageID: string }[] } };
@@ -130,7 +95,7 @@ describe('node: images, pulls and container exits on the embedded agent', { time
     const image = pushed.replace(/^127\.0\.0\.1:/, 'localhost:');
     await cluster.apply(podYaml('pull-localhost', image, 'sleep 600', { policy: 'IfNotPresent' }));
     await cluster.waitPod('pull-localhost', (x) => x.status?.phase === 'Running', 120_000);
-    assert.match(await eventLines('pull-localhost'), new RegExp(`^Normal Pulled Successfully pulled image "${image}" in `, 'm'));
+    assert.match(await cluster.eventLines('pull-localhost'), new RegExp(`^Normal Pulled Successfully pulled image "${image}" in `, 'm'));
   });
 
   test('a tag the registry lacks shows ErrImagePull, then ImagePullBackOff', async () => {
@@ -142,7 +107,7 @@ describe('node: images, pulls and container exits on the embedded agent', { time
     const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting as { reason?: string; message?: string } | undefined;
     assert.equal(waiting?.reason, 'ImagePullBackOff');
     assert.match(waiting?.message ?? '', new RegExp(`^Back-off pulling image "${image}": ErrImagePull: rpc error: code = NotFound desc = .*not found`));
-    const events = await waitEvent('pull-missing', /^Warning Failed Error: ImagePullBackOff$/m);
+    const events = await cluster.waitEvent('pull-missing', /^Warning Failed Error: ImagePullBackOff$/m);
     assert.match(events, new RegExp(`^Warning Failed Failed to pull image "${image}": rpc error: code = NotFound desc = .*not found`, 'm'));
     assert.match(events, /^Warning Failed Error: ErrImagePull$/m);
     assert.match(events, new RegExp(`^Normal BackOff Back-off pulling image "${image}"$`, 'm'));
@@ -155,7 +120,7 @@ describe('node: images, pulls and container exits on the embedded agent', { time
     const p = await cluster.pod('pull-never');
     const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting as { reason?: string; message?: string } | undefined;
     assert.equal(waiting?.message, `Container image "${image}" is not present with pull policy of Never`);
-    const events = await waitEvent('pull-never', /^Warning ErrImageNeverPull /m);
+    const events = await cluster.waitEvent('pull-never', /^Warning ErrImageNeverPull /m);
     assert.match(events, /^Warning Failed Error: ErrImageNeverPull$/m);
   });
 
@@ -235,7 +200,7 @@ describe('node: images, pulls and container exits on the embedded agent', { time
     assert.equal(t?.exitCode, 128);
     assert.match(t?.message ?? '', /\/no\/such\/program.*no such file or directory/);
     assert.equal(p?.status?.phase, 'Failed');
-    const events = await eventLines('no-command');
+    const events = await cluster.eventLines('no-command');
     assert.match(events, /^Warning Failed Error: failed to create containerd task: .*\/no\/such\/program/m);
   });
 

@@ -251,6 +251,24 @@ export class AgentCluster {
     assert.fail(`kubectl ${args.join(' ')} never matched ${re}; last:\n${last}\n${this.srv().logs().slice(-3000)}`);
   }
 
+  /** The events of the object `name` (in `namespace`, default the current one), one `<type> <reason> <message>` a line. */
+  async eventLines(name: string, namespace?: string): Promise<string> {
+    return this.ok([...(namespace ? ['-n', namespace] : []), 'get', 'events', '--field-selector', `involvedObject.name=${name}`,
+      '-o', 'jsonpath={range .items[*]}{.type} {.reason} {.message}{"\\n"}{end}']);
+  }
+
+  /** Polls the events of `name` until one line matches `re`; returns them all. */
+  async waitEvent(name: string, re: RegExp, opts: { namespace?: string; timeoutMs?: number } = {}): Promise<string> {
+    const end = Date.now() + (opts.timeoutMs ?? 60_000);
+    let last = '';
+    while (Date.now() < end) {
+      last = await this.eventLines(name, opts.namespace);
+      if (re.test(last)) return last;
+      await sleep(500);
+    }
+    assert.fail(`no event matching ${re} for ${name}; events:\n${last}`);
+  }
+
   ctrContainers(): string[] {
     if (!this.containerdSocket || !existsSync(this.containerdSocket)) return [];
     return execFileSync('ctr', ['-a', this.containerdSocket, '-n', 'k8s.io', 'containers', 'ls', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean);

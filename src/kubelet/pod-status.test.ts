@@ -155,3 +155,38 @@ describe('generatePodStatus', () => {
     assert.equal(merged.nominatedNodeName, 'n');
   });
 });
+
+describe('ephemeral container statuses', () => {
+  const p = pod({ ephemeralContainers: [{ name: 'dbg', image: 'busybox', targetContainerName: 'c' }] });
+  const app = info({ id: 'app' });
+
+  test('waiting with the reason it could not start; the pod stays Running and Ready', () => {
+    const reasons = new Map([['dbg', { reason: 'ErrImagePull', message: 'pull failed' }]]);
+    const st = generatePodStatus(input(p, { containers: [app] }, { reasons }));
+    assert.deepEqual(st.ephemeralContainerStatuses, [{
+      name: 'dbg', image: 'busybox', imageID: '', ready: false, restartCount: 0, lastState: {},
+      state: { waiting: { reason: 'ErrImagePull', message: 'pull failed' } },
+    }]);
+    assert.equal(st.phase, 'Running');
+    assert.equal(st.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+  });
+
+  test('running, then terminated with its exit code; never ready, never restarted', () => {
+    const dbg = (partial: Partial<RuntimeContainerInfo>) => info({ id: 'dbg1', name: 'dbg', createdAt: S + 1, ...partial });
+    const run = generatePodStatus(input(p, { containers: [dbg({}), app] }));
+    assert.deepEqual(run.ephemeralContainerStatuses?.[0]?.state, { running: { startedAt: '2023-11-14T22:13:20Z' } });
+    assert.equal(run.ephemeralContainerStatuses?.[0]?.ready, false);
+    assert.equal(run.ephemeralContainerStatuses?.[0]?.started, undefined);
+    const stale = new Map([['dbg', { reason: 'ErrImagePull', message: '' }]]);
+    const done = generatePodStatus(input(p, { containers: [dbg({ state: 'CONTAINER_EXITED', exitCode: 3, reason: 'Error', finishedAt: S + 2e9 }), app] }, { reasons: stale }));
+    assert.deepEqual(done.ephemeralContainerStatuses?.[0]?.state?.terminated?.exitCode, 3);
+    assert.equal(done.ephemeralContainerStatuses?.[0]?.state?.terminated?.reason, 'Error');
+    assert.equal(done.phase, 'Running');
+    assert.equal(done.containerStatuses?.[0]?.restartCount, 0);
+    assert.equal(done.conditions?.find((c) => c.type === 'ContainersReady')?.status, 'True');
+  });
+
+  test('no ephemeral containers: no field', () => {
+    assert.equal(generatePodStatus(input(pod(), {})).ephemeralContainerStatuses, undefined);
+  });
+});

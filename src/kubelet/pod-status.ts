@@ -126,11 +126,16 @@ function convertState(c: RuntimeContainerInfo, runtimeName: string): ApiContaine
   }
 }
 
-function convertContainerStatuses(input: GenerateStatusInput, containers: Container[], isInit: boolean): ContainerStatus[] {
+type ContainerKind = 'init' | 'app' | 'ephemeral';
+
+const OLD_STATUSES = { init: 'initContainerStatuses', app: 'containerStatuses', ephemeral: 'ephemeralContainerStatuses' } as const;
+
+function convertContainerStatuses(input: GenerateStatusInput, containers: Container[], kind: ContainerKind): ContainerStatus[] {
   const { pod, runtime, runtimeName } = input;
+  const isInit = kind === 'init';
   const hasInit = (pod.spec?.initContainers ?? []).length > 0;
   const old = new Map<string, ContainerStatus>();
-  for (const s of (isInit ? input.oldStatus.initContainerStatuses : input.oldStatus.containerStatuses) ?? []) old.set(s.name, s);
+  for (const s of input.oldStatus[OLD_STATUSES[kind]] ?? []) old.set(s.name, s);
   const out: ContainerStatus[] = [];
   for (const container of containers) {
     const prev = old.get(container.name);
@@ -158,7 +163,9 @@ function convertContainerStatuses(input: GenerateStatusInput, containers: Contai
     }
     // A container the next sync will (re)start is Waiting, with the reason it is not running yet.
     const skip = isInit && latest?.state === 'CONTAINER_EXITED' && latest.exitCode === 0 && !isRestartableInitContainer(container);
-    if (!skip && shouldContainerBeRestarted(container, pod, runtime)) {
+    // An ephemeral container is started once: a reason only explains why it has not started yet.
+    const toStart = kind === 'ephemeral' ? !latest : shouldContainerBeRestarted(container, pod, runtime);
+    if (!skip && toStart) {
       const why = input.reasons.get(container.name);
       if (why) {
         if (status.state?.terminated) status.lastState = status.state;
@@ -167,7 +174,11 @@ function convertContainerStatuses(input: GenerateStatusInput, containers: Contai
     }
     // Readiness and started (probe manager's UpdatePodStatus).
     const running = latest?.state === 'CONTAINER_RUNNING' && !!status.state?.running;
-    if (isInit && !isRestartableInitContainer(container)) {
+    if (kind === 'ephemeral') {
+      // Neither probed nor part of readiness: never ready, no started flag (as upstream).
+      status.ready = false;
+      delete status.started;
+    } else if (isInit && !isRestartableInitContainer(container)) {
       status.ready = !!status.state?.terminated && status.state.terminated.exitCode === 0;
       status.started = running;
     } else if (running && latest) {
@@ -333,8 +344,10 @@ export function generatePodStatus(input: GenerateStatusInput): PodStatus {
   const { pod, runtime } = input;
   const apiStatus = pod.status ?? {};
   const oldStatus = input.oldStatus;
-  const initStatuses = convertContainerStatuses(input, pod.spec?.initContainers ?? [], true);
-  const containerStatuses = convertContainerStatuses(input, pod.spec?.containers ?? [], false);
+  const initStatuses = convertContainerStatuses(input, pod.spec?.initContainers ?? [], 'init');
+  const containerStatuses = convertContainerStatuses(input, pod.spec?.containers ?? [], 'app');
+  // Ephemeral containers count for neither the phase nor readiness.
+  const ephemeralStatuses = convertContainerStatuses(input, pod.spec?.ephemeralContainers ?? [], 'ephemeral');
   const all = [...containerStatuses, ...initStatuses];
   let phase = getPhase(pod, all, input.podIsTerminal);
   if (phase !== 'Failed' && phase !== 'Succeeded') {
@@ -379,6 +392,7 @@ export function generatePodStatus(input: GenerateStatusInput): PodStatus {
   status.startTime = oldStatus.startTime ?? apiStatus.startTime ?? input.now;
   if (initStatuses.length > 0) status.initContainerStatuses = initStatuses;
   status.containerStatuses = containerStatuses;
+  if (ephemeralStatuses.length > 0) status.ephemeralContainerStatuses = ephemeralStatuses;
   const qos = apiStatus.qosClass ?? oldStatus.qosClass;
   if (qos) status.qosClass = qos;
   if (apiStatus.nominatedNodeName) status.nominatedNodeName = apiStatus.nominatedNodeName;

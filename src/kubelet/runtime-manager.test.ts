@@ -159,3 +159,33 @@ test('postStart failure kills the container; preStop runs before the stop', asyn
     await h.close();
   }
 });
+
+test('an ephemeral container starts once in the running sandbox, sharing its target\'s process namespace', async () => {
+  const h = await harness();
+  try {
+    const p = pod({});
+    const reasons = new Map<string, WaitingReason>();
+    await sync(h, p, reasons);
+    const app = (await h.rm.podStatus('uid-9')).containers.find((c) => c.name === 'app')!;
+    const withDebug: Pod = { ...p, spec: { ...p.spec!, ephemeralContainers: [{ name: 'dbg', image: 'busybox', targetContainerName: 'app', stdin: true, tty: true }] } };
+    await sync(h, withDebug, reasons);
+    const created = h.created.filter((r) => r.config.metadata.name === 'dbg');
+    assert.equal(created.length, 1);
+    const cfg = created[0]!.config as typeof created[0]['config'] & { linux?: { securityContext?: unknown } };
+    assert.deepEqual(cfg.linux?.securityContext, { namespaceOptions: { network: 'POD', pid: 'TARGET', ipc: 'POD', targetId: app.id } });
+    assert.equal(cfg.annotations['skiff.io/container-type'], 'ephemeral');
+    // Every other container has a PID namespace of its own, as upstream without shareProcessNamespace.
+    const appCfg = h.created.find((r) => r.config.metadata.name === 'app')!.config as typeof cfg;
+    assert.deepEqual(appCfg.linux?.securityContext, { namespaceOptions: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } });
+    assert.deepEqual([cfg.stdin, cfg.tty], [true, true]);
+    assert.ok(h.events.includes('Normal Started Started container dbg'));
+    // Once it exited it stays exited; the app container is not touched.
+    const dbg = (await h.rm.podStatus('uid-9')).containers.find((c) => c.name === 'dbg')!;
+    await h.rm.killPod({ ...withDebug, spec: { ...withDebug.spec!, containers: [] } }, { uid: 'uid-9', sandboxes: [], containers: [dbg] }, 2);
+    await sync(h, withDebug, reasons);
+    assert.equal(h.created.filter((r) => r.config.metadata.name === 'dbg').length, 1);
+    assert.equal(h.created.filter((r) => r.config.metadata.name === 'app').length, 1);
+  } finally {
+    await h.close();
+  }
+});

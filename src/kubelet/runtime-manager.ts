@@ -31,7 +31,7 @@ import { podPullSecrets } from './credentials/pull-secrets.js';
 import { createImageManager } from './image-manager.js';
 import type { ImagePuller } from './runtime/cri/pull-policy.js';
 import { linuxContainerResources } from './runtime/cri/resources.js';
-import type { WireLinuxContainerResources, WireLinuxContainerSecurityContext } from './runtime/cri/wire.js';
+import type { WireLinuxContainerResources, WireLinuxContainerSecurityContext, WireNamespaceOption } from './runtime/cri/wire.js';
 import type { TimerQueue } from './timer-queue.js';
 import { ETC_HOSTS_PATH, podHostnameAndDomain, writePodHostsFile } from './volumes/etc-hosts.js';
 import type { VolumeManager } from './volumes/volume-manager.js';
@@ -104,16 +104,25 @@ function containerRef(pod: Pod, container: Container): { kind: string; namespace
   };
 }
 
+/** A container's namespaces (upstream namespacesForPod): its own PID namespace unless the pod shares one or the node's. */
+function containerNamespaces(pod: Pod): WireNamespaceOption {
+  const spec = pod.spec;
+  return {
+    network: spec?.hostNetwork ? 'NODE' : 'POD',
+    pid: spec?.hostPID ? 'NODE' : spec?.shareProcessNamespace ? 'POD' : 'CONTAINER',
+    ipc: spec?.hostIPC ? 'NODE' : 'POD',
+  };
+}
+
 /**
  * An ephemeral container with a target shares the process namespace of that container's running
- * instance (CRI NamespaceMode TARGET); without one, or while the target does not run, nothing is set.
+ * instance (CRI NamespaceMode TARGET); without one, or while the target does not run, it has its own.
  */
 function targetNamespaces(pod: Pod, c: Container, rs: PodRuntimeStatus): WireLinuxContainerSecurityContext | undefined {
   const target = (pod.spec?.ephemeralContainers ?? []).find((e) => e.name === c.name)?.targetContainerName;
   const running = target ? latestContainer(rs, target) : undefined;
   if (running?.state !== 'CONTAINER_RUNNING') return undefined;
-  const spec = pod.spec;
-  return { namespaceOptions: { network: spec?.hostNetwork ? 'NODE' : 'POD', pid: 'TARGET', ipc: spec?.hostIPC ? 'NODE' : 'POD', targetId: running.id } };
+  return { namespaceOptions: { ...containerNamespaces(pod), pid: 'TARGET', targetId: running.id } };
 }
 
 /** A short stable hash of the container spec (restart when it changes, as upstream's container hash). */
@@ -182,7 +191,7 @@ export function createRuntimeManager(opts: RuntimeManagerOptions): RuntimeManage
     const meta = pod.metadata ?? {};
     const { command, args } = expandCommandAndArgs(c.command, c.args, env);
     return {
-      linux: { resources: linuxContainerResources(c.resources) },
+      linux: { resources: linuxContainerResources(c.resources), securityContext: { namespaceOptions: containerNamespaces(pod) } },
       metadata: { name: c.name, attempt: restartCount },
       image: { image: c.image ?? '', userSpecifiedImage: c.image ?? '' },
       command, args, workingDir: c.workingDir ?? '',

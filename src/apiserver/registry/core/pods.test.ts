@@ -263,6 +263,12 @@ describe('pod ephemeral containers', () => {
     assert.equal((p.spec as { ephemeralContainers: { name: string }[] }).ephemeralContainers[0]!.name, 'dbg');
   });
 
+  it('a pod cannot be created with them', () => {
+    const p = pod({ containers: [{ name: 'main', image: 'busybox' }], ephemeralContainers: [{ name: 'dbg', image: 'busybox' }] });
+    podStrategy.defaults!(p);
+    assert.deepEqual(podStrategy.validate!(p, ctx).map(fieldErrorText), ['spec.ephemeralContainers: Forbidden: cannot be set on create']);
+  });
+
   it('the main resource cannot change them', () => {
     const old = base();
     const errs = podStrategy.validateUpdate!(withEphemeral(old, [{ name: 'dbg', image: 'busybox' }]), old, ctx);

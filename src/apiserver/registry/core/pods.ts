@@ -165,7 +165,9 @@ export const podStrategy: Strategy = {
     if (!status.qosClass && oldQos) status.qosClass = oldQos;
   },
   validate(obj) {
-    return validatePodSpec(podSpec(obj), 'spec');
+    const errs = validatePodSpec(podSpec(obj), 'spec');
+    if (objArray(podSpec(obj).ephemeralContainers).length > 0) errs.push(forbidden(EPHEMERAL_PATH, 'cannot be set on create'));
+    return errs;
   },
   validateUpdate(obj, old) {
     return [...validatePodSpec(podSpec(obj), 'spec'), ...validatePodSpecUpdate(podSpec(obj), asObj(old.spec) ?? {})];

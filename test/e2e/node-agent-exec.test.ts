@@ -12,14 +12,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentCluster, agentNetwork, busyboxPodYaml } from './node-agent-support.js';
-import { KUBECTL, kubectl, kubectlHome } from '../helpers/kubectl.js';
+import { KUBECTL, kubectl } from '../helpers/kubectl.js';
+import { spawnKubectl, watchChild } from '../helpers/kubectl-child.js';
 
 const cluster = new AgentCluster(agentNetwork('ex', 100));
 let work = '';
@@ -47,37 +47,9 @@ spec:
 ${twoContainer('first')}${twoContainer('second')}`,
 ].join('---\n');
 
-/** kubectl as a child process of our own, for sessions the test ends itself (by pid). */
+/** kubectl (or another program) as a child process of our own, for sessions the test ends itself (by pid). */
 function startKubectl(args: string[], command = KUBECTL): ChildProcessWithoutNullStreams {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KUBE')) env[k] = v;
-  env.HOME = kubectlHome();
-  return spawn(command, command === KUBECTL ? ['--kubeconfig', cluster.srv().kubeconfig, ...args] : args, { env, cwd: kubectlHome(), stdio: 'pipe' });
-}
-
-/** Collects a child's output until it exits or `until` matches stdout (then ends it by pid). */
-function watch(child: ChildProcessWithoutNullStreams, until: RegExp | undefined, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; matched: boolean }> {
-  return new Promise((resolve) => {
-    let stdout = '';
-    let stderr = '';
-    let matched = false;
-    const stop = (): void => {
-      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGTERM');
-    };
-    const timer = setTimeout(stop, timeoutMs);
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      if (until && !matched && until.test(stdout)) {
-        matched = true;
-        stop();
-      }
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, matched });
-    });
-  });
+  return spawnKubectl(cluster.srv().kubeconfig, args, command);
 }
 
 describe('node: kubectl exec, attach and cp through the kubelet and containerd', { timeout: 400_000, concurrency: true }, () => {
@@ -125,7 +97,7 @@ describe('node: kubectl exec, attach and cp through the kubelet and containerd',
     const wait = 'i=0; while [ "$(stty size 2>/dev/null)" != "33 111" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done';
     const inner = `stty rows 33 cols 111; ${KUBECTL} --kubeconfig ${cluster.srv().kubeconfig} exec -it shell -- sh -c '${wait}; tty; stty size'`;
     const child = startKubectl(['-qec', inner, '/dev/null'], 'script');
-    const r = await watch(child, undefined, 60_000);
+    const r = await watchChild(child, undefined, 60_000);
     child.stdin.end();
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /\/dev\/pts\/\d+/);
@@ -155,13 +127,13 @@ describe('node: kubectl exec, attach and cp through the kubelet and containerd',
   });
 
   test('kubectl attach shows what the container prints', async () => {
-    const r = await watch(startKubectl(['attach', 'printer']), /tick \d+\n/, 60_000);
+    const r = await watchChild(startKubectl(['attach', 'printer']), /tick \d+\n/, 60_000);
     assert.equal(r.matched, true, `no output from attach: ${r.stderr}`);
   });
 
   test('kubectl attach -i feeds the container\'s stdin', async () => {
     const child = startKubectl(['attach', '-i', 'reader']);
-    const result = watch(child, /got:hello-reader/, 60_000);
+    const result = watchChild(child, /got:hello-reader/, 60_000);
     // The attach session may take a moment to connect: say it until the container answers.
     const say = setInterval(() => child.stdin.write('hello-reader\n'), 500);
     const r = await result;

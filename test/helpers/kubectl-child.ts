@@ -5,7 +5,7 @@
  * a suite's teardown). Also a plain HTTP GET on loopback for what such a child serves.
  */
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, ChildProcessWithoutNullStreams } from 'node:child_process';
 import { get } from 'node:http';
 import path from 'node:path';
 import { KUBECTL, kubectlHome } from './kubectl.js';
@@ -55,6 +55,42 @@ export function startKubectlChild(kubeconfig: string, args: string[], ready: Reg
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`${what} exited (${code ?? signal}):\n${output}${opts.describeFailure ? `\n${opts.describeFailure()}` : ''}`));
+    });
+  });
+}
+
+/**
+ * kubectl (or `command` with `args` as they are) as a child with all three pipes, a throwaway
+ * HOME and none of the caller's KUBE* variables; for sessions a test feeds and ends itself.
+ */
+export function spawnKubectl(kubeconfig: string, args: string[], command = KUBECTL): ChildProcessWithoutNullStreams {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KUBE')) env[k] = v;
+  env.HOME = kubectlHome();
+  return spawn(command, command === KUBECTL ? ['--kubeconfig', kubeconfig, ...args] : args, { env, cwd: kubectlHome(), stdio: 'pipe' });
+}
+
+/** Collects a child's output until it exits or `until` matches stdout (then ends it by pid). */
+export function watchChild(child: ChildProcessWithoutNullStreams, until: RegExp | undefined, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; matched: boolean }> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let matched = false;
+    const stop = (): void => {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGTERM');
+    };
+    const timer = setTimeout(stop, timeoutMs);
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (until && !matched && until.test(stdout)) {
+        matched = true;
+        stop();
+      }
+    });
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, matched });
     });
   });
 }

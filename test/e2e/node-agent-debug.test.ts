@@ -2,11 +2,11 @@
  * Ephemeral containers and `kubectl debug`, end to end on the embedded agent with real busybox
  * containers and the real kubectl (one server for the file, cases run concurrently, one pod per
  * case): a debug container with `--target` shares the target's process namespace (its PID 1 is
- * the target's `sleep`), its logs and exec work, `kubectl debug -i` attaches to it; the pod's
- * ephemeralContainerStatuses go from running to terminated with the exit code while the pod stays
- * Ready with no restart; a pull failure shows ErrImagePull; updates that remove or change an
- * ephemeral container, or set ports, are refused with 422 and leave the pod as it was; and
- * `kubectl debug --copy-to` makes a changed copy of a pod.
+ * the target's `sleep`), its logs and exec work, `kubectl debug -i` and `-it` (a terminal)
+ * attach to it; the pod's ephemeralContainerStatuses go from running to terminated with the exit
+ * code while the pod stays Ready with no restart; a pull failure shows ErrImagePull; updates that
+ * remove or change an ephemeral container, or set ports, are refused with 422 and leave the pod
+ * as it was; and `kubectl debug --copy-to` makes a changed copy of a pod.
  *
  * Bridge, cluster CIDR, node name and kubelet port are this test's own; images are local.
  * Teardown removes and checks every container, sandbox, network namespace, iptables chain,
@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentCluster, agentNetwork, busyboxPodYaml } from './node-agent-support.js';
 import type { ContainerStatusJson, PodJson } from './node-agent-support.js';
-import { apiRequest } from '../helpers/kubectl.js';
+import { KUBECTL, apiRequest } from '../helpers/kubectl.js';
 import { spawnKubectl, watchChild } from '../helpers/kubectl-child.js';
 
 const cluster = new AgentCluster(agentNetwork('db', 50));
@@ -29,7 +29,7 @@ interface DebugPod extends PodJson {
   status?: PodJson['status'] & { ephemeralContainerStatuses?: (ContainerStatusJson & { state?: { waiting?: { reason?: string } } })[] };
 }
 
-const PODS = ['target', 'quick', 'talk', 'guarded', 'pull', 'original'];
+const PODS = ['target', 'quick', 'talk', 'term', 'guarded', 'pull', 'original'];
 
 async function debugPod(name: string): Promise<DebugPod> {
   return JSON.parse(await cluster.ok(['get', 'pod', name, '-o', 'json'])) as DebugPod;
@@ -114,6 +114,22 @@ describe('node: ephemeral containers and kubectl debug', { timeout: 400_000, con
     clearInterval(say);
     assert.equal(r.matched, true, `no answer through kubectl debug -i: ${r.stdout}\n${r.stderr}`);
     const p = await waitEphemeral('talk', 'chat', ([s]) => !!s?.state?.running);
+    assertReadyUnrestarted(p);
+  });
+
+  test('kubectl debug -it gives the debug container a terminal', async () => {
+    // Prints for a few seconds so the output is there whenever the attach connects, then exits
+    // (which ends kubectl's session). `script` gives kubectl a pty.
+    const loop = 'for i in 1 2 3 4 5 6; do tty; tr "\\0" " " </proc/1/cmdline; echo; sleep 1; done';
+    const inner = `${KUBECTL} --kubeconfig ${cluster.srv().kubeconfig} debug term -it -c shell ${IMAGE.join(' ')} --target=main -- sh -c '${loop}'`;
+    const child = spawnKubectl(cluster.srv().kubeconfig, ['-qec', inner, '/dev/null'], 'script');
+    const r = await watchChild(child, undefined, 120_000);
+    child.stdin.end();
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /\/dev\/pts\/\d+/);
+    assert.match(r.stdout, /^sleep 3600 ?\r?$/m);
+    const p = await waitEphemeral('term', 'shell', ([s]) => !!s?.state?.terminated);
+    assert.equal(p.status!.ephemeralContainerStatuses!.find((x) => x.name === 'shell')!.state?.terminated?.exitCode, 0);
     assertReadyUnrestarted(p);
   });
 

@@ -249,7 +249,9 @@ describe('node: the embedded agent runs real pods', { timeout: 240_000 }, () => 
   });
 
   test('a sleeping pod runs with a pod IP on the bridge and kubectl delete stops it gracefully', async () => {
-    await ok(['run', 'sleeper', '--image=busybox', '--image-pull-policy=IfNotPresent', '--restart=Never', '--', 'sleep', '3600']);
+    // The container is PID 1 of its own PID namespace (as upstream), where SIGTERM's default action
+    // does not apply: like any well-behaved PID 1 it traps TERM and exits.
+    await ok(['run', 'sleeper', '--image=busybox', '--image-pull-policy=IfNotPresent', '--restart=Never', '--', 'sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait']);
     const p = await waitPod('sleeper', (x) => x.status?.phase === 'Running');
     assert.ok(p.status?.podIP?.startsWith(POD_PREFIX), `pod IP ${p.status?.podIP} in ${CLUSTER_CIDR}`);
     assert.match(await ok(['get', 'pod', 'sleeper', '-o', 'wide']), new RegExp(`sleeper\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${p.status?.podIP?.replace(/\./g, '\\.')}\\s+${NODE}`));
@@ -260,7 +262,7 @@ describe('node: the embedded agent runs real pods', { timeout: 240_000 }, () => 
     const t0 = Date.now();
     await ok(['delete', 'pod', 'sleeper', '--wait=true', '--timeout=60s'], 90_000);
     const took = Date.now() - t0;
-    // SIGTERM ends `sleep` at once; a kill after the 30 s grace period would take far longer.
+    // SIGTERM ends the container at once; a kill after the 30 s grace period would take far longer.
     assert.ok(took < 20_000, `delete took ${took} ms`);
     const events = await ok(['get', 'events', '--field-selector', 'involvedObject.name=sleeper', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
     assert.match(events, /^Killing$/m);

@@ -4,7 +4,7 @@
  * or the signal aborts. Everything goes through the API over HTTPS, as from another machine.
  */
 import type { RestClient } from '../client/rest-client.js';
-import { clientFromKubeconfig } from '../client/rest-client.js';
+import { clientFromKubeconfig, configFromKubeconfig } from '../client/rest-client.js';
 import { createSharedInformerFactory } from '../client/informer.js';
 import { runLeaderElection } from '../client/leader-election.js';
 import type { Logger } from '../client/logger.js';
@@ -25,15 +25,16 @@ import { startStatefulSetController } from '../controllers/statefulset/stateful-
 import { startDaemonSetController } from '../controllers/daemonset/daemon-set-controller.js';
 import { startDisruptionController } from '../controllers/disruption/disruption-controller.js';
 import { startNodeIpamController } from '../controllers/nodeipam/node-ipam-controller.js';
+import { startRootCaPublisher } from '../controllers/root-ca-publisher/root-ca-publisher.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
 export type ControllerName = 'garbage-collector' | 'namespace' | 'resourcequota' | 'node-lifecycle'
   | 'replicaset' | 'replicationcontroller' | 'deployment' | 'serviceaccount' | 'endpoints' | 'endpointslice' | 'persistentvolume-binder'
-  | 'job' | 'cronjob' | 'statefulset' | 'daemonset' | 'disruption' | 'nodeipam';
+  | 'job' | 'cronjob' | 'statefulset' | 'daemonset' | 'disruption' | 'nodeipam' | 'root-ca-cert-publisher';
 export const ALL_CONTROLLERS: readonly ControllerName[] = ['garbage-collector', 'namespace', 'resourcequota', 'node-lifecycle',
   'replicaset', 'replicationcontroller', 'deployment', 'serviceaccount', 'endpoints', 'endpointslice', 'persistentvolume-binder',
-  'job', 'cronjob', 'statefulset', 'daemonset', 'disruption', 'nodeipam'];
+  'job', 'cronjob', 'statefulset', 'daemonset', 'disruption', 'nodeipam', 'root-ca-cert-publisher'];
 
 export interface ControllerManagerOptions {
   /** Either a kubeconfig to read or a ready client. */
@@ -50,6 +51,9 @@ export interface ControllerManagerOptions {
   /** Node IPAM: pod addresses (`--cluster-cidr`, default 10.42.0.0/16), a /`nodeCidrMaskSize` (24) per node. */
   clusterCidr?: string;
   nodeCidrMaskSize?: number;
+  /** Root CA publisher: the bundle put in every namespace's `kube-root-ca.crt` (`--root-ca-file`);
+   * default the certificate authority of the kubeconfig, as upstream. Without one it does not run. */
+  rootCaPem?: string;
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
@@ -64,7 +68,7 @@ export interface ControllerManager {
 
 /** Runs the controllers until `signal` aborts. */
 async function runControllers(client: RestClient, names: readonly ControllerName[], signal: AbortSignal, logger: Logger,
-  settings: Pick<ControllerManagerOptions, 'nodeMonitorGracePeriodMs' | 'clusterCidr' | 'nodeCidrMaskSize'> = {}): Promise<void> {
+  settings: Pick<ControllerManagerOptions, 'nodeMonitorGracePeriodMs' | 'clusterCidr' | 'nodeCidrMaskSize' | 'rootCaPem'> = {}): Promise<void> {
   const factory = createSharedInformerFactory(client, { logger });
   const running: Promise<void>[] = [];
   if (names.includes('garbage-collector')) {
@@ -121,6 +125,10 @@ async function runControllers(client: RestClient, names: readonly ControllerName
       client, factory, signal, logger, clusterCidr: settings.clusterCidr, nodeCidrMaskSize: settings.nodeCidrMaskSize,
     }).done);
   }
+  if (names.includes('root-ca-cert-publisher')) {
+    if (settings.rootCaPem) running.push(startRootCaPublisher({ client, factory, rootCaPem: settings.rootCaPem, signal, logger }).done);
+    else logger.info({}, 'root-ca-cert-publisher: no root CA known; not started');
+  }
   factory.start();
   signal.addEventListener('abort', () => factory.stop(), { once: true });
   logger.info({ controllers: names }, 'controllers started');
@@ -136,6 +144,7 @@ export function startControllerManager(opts: ControllerManagerOptions): Controll
     client = clientFromKubeconfig(opts.kubeconfigPath, { userAgent: 'skiff-controller-manager' });
   }
   const api = client;
+  const settings = { ...opts, rootCaPem: opts.rootCaPem ?? (opts.kubeconfigPath ? configFromKubeconfig(opts.kubeconfigPath).caPem : undefined) };
   const names = opts.controllers ?? ALL_CONTROLLERS;
   let isLeading = false;
 
@@ -143,7 +152,7 @@ export function startControllerManager(opts: ControllerManagerOptions): Controll
     try {
       if (opts.leaderElect === false) {
         isLeading = true;
-        await runControllers(api, names, opts.signal, logger, opts);
+        await runControllers(api, names, opts.signal, logger, settings);
         return;
       }
       while (!opts.signal.aborted) {
@@ -154,7 +163,7 @@ export function startControllerManager(opts: ControllerManagerOptions): Controll
           releaseOnCancel: true, signal: opts.signal, logger,
           onStartedLeading(leadSignal) {
             isLeading = true;
-            finished = runControllers(api, names, leadSignal, logger, opts).catch((err: unknown) => {
+            finished = runControllers(api, names, leadSignal, logger, settings).catch((err: unknown) => {
               logger.error({ err: errorText(err) }, 'controllers failed');
             });
           },

@@ -291,4 +291,35 @@ ${container('main', 'echo "V=$V"; sleep 3600', `    env:
     const events = await cluster.ok(['get', 'events', '--field-selector', 'involvedObject.name=envmissing', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}']);
     assert.match(events, /^Error: couldn't find key absent in ConfigMap default\/envcm2$/m);
   });
+  test('the service account token is automounted: token, cluster CA and namespace; automount false opts out; every namespace gets kube-root-ca.crt', async () => {
+    const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
+    await cluster.apply(pod('satoken', `  containers:
+${container('main', `ls ${dir}; echo "ns=$(cat ${dir}/namespace)"; echo "token=$(cat ${dir}/token)"; echo ca-begin; cat ${dir}/ca.crt; echo ca-end`)}`, '  restartPolicy: Never\n'));
+    await cluster.apply(pod('satokenoff', `  containers:
+${container('main', `ls ${dir} 2>&1 || echo absent`)}`, '  restartPolicy: Never\n  automountServiceAccountToken: false\n'));
+    const p = await cluster.waitPod('satoken', (x) => x.status?.phase === 'Succeeded' || x.status?.phase === 'Failed');
+    assert.equal(p.status?.phase, 'Succeeded');
+    const spec = (p as PodJson & { spec: { serviceAccountName?: string; serviceAccount?: string; volumes?: { name: string; projected?: unknown }[] } }).spec;
+    assert.equal(spec.serviceAccountName, 'default');
+    assert.equal(spec.serviceAccount, 'default');
+    const vols = spec.volumes ?? [];
+    assert.equal(vols.length, 1);
+    assert.match(vols[0]!.name, /^kube-api-access-[a-z0-9]{5}$/);
+    assert.ok(vols[0]!.projected);
+    const logs = await cluster.ok(['logs', 'satoken']);
+    assert.match(logs, /^ca\.crt\nnamespace\ntoken\nns=default\n/);
+    assert.match(logs, /^token=[\w-]+\.[\w-]+\.[\w-]+$/m);
+    const ca = logs.slice(logs.indexOf('ca-begin\n') + 'ca-begin\n'.length, logs.indexOf('ca-end'));
+    const published = await cluster.ok(['get', 'cm', 'kube-root-ca.crt', '-o', 'jsonpath={.data.ca\\.crt}']);
+    assert.match(published, /^-----BEGIN CERTIFICATE-----/);
+    assert.equal(ca.trim(), published.trim());
+
+    const off = await cluster.waitPod('satokenoff', (x) => x.status?.phase === 'Succeeded' || x.status?.phase === 'Failed');
+    assert.equal((off as PodJson & { spec: { volumes?: unknown[] } }).spec.volumes, undefined);
+    assert.match(await cluster.ok(['logs', 'satokenoff']), /absent/);
+
+    await cluster.ok(['create', 'ns', 'rootca-e2e']);
+    const desc = await cluster.waitOutput(['get', 'cm', 'kube-root-ca.crt', '-n', 'rootca-e2e', '-o', 'jsonpath={.metadata.annotations.kubernetes\\.io/description}'], /Contains a CA bundle/, 30_000);
+    assert.match(desc, /kubernetes\.default\.svc/);
+  });
 });

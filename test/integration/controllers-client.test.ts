@@ -23,6 +23,13 @@ before(async () => {
   server = await startServer();
   client = clientFromKubeconfig(server.kubeconfig);
   await client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'client-test' } });
+  // The root-ca-cert-publisher adds kube-root-ca.crt to the new namespace; the configmap tests
+  // below start once it is there.
+  const deadline = Date.now() + 10_000;
+  while (!(await client.list(CONFIGMAPS, { namespace: 'client-test' })).items.some((o) => o.metadata.name === 'kube-root-ca.crt')) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for kube-root-ca.crt');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 });
 
 after(async () => {
@@ -83,12 +90,14 @@ test('informer keeps a store in step with the server, with indexes and handlers'
   await client.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'before', namespace: ns, labels: { team: 'a' } } });
   const inf = createInformer(client, CONFIGMAPS, { indexers: { team: (o) => (o.metadata.labels?.team ? [o.metadata.labels.team] : []) } });
   const seen: string[] = [];
+  // The test's own maps (not the published kube-root-ca.crt).
+  const ours = (o: KubeObject): boolean => o.metadata.namespace === ns && o.metadata.name !== 'kube-root-ca.crt';
   inf.addEventHandler({
-    onAdd: (o) => o.metadata.namespace === ns && seen.push(`add ${o.metadata.name}`),
-    onUpdate: (_o, n) => n.metadata.namespace === ns && seen.push(`update ${n.metadata.name}`),
+    onAdd: (o) => ours(o) && seen.push(`add ${o.metadata.name}`),
+    onUpdate: (_o, n) => ours(n) && seen.push(`update ${n.metadata.name}`),
     onDelete: (o) => {
       const obj = o instanceof DeletedFinalStateUnknown ? o.obj : o;
-      if (obj.metadata.namespace === ns) seen.push(`delete ${obj.metadata.name}`);
+      if (ours(obj)) seen.push(`delete ${obj.metadata.name}`);
     },
   });
   inf.run();
@@ -101,7 +110,7 @@ test('informer keeps a store in step with the server, with indexes and handlers'
   assert.deepEqual(seen, ['add before', 'add after', 'update before', 'delete after']);
   assert.deepEqual(inf.store.byIndex('team', 'b').map((o) => o.metadata.name), ['before']);
   assert.deepEqual(inf.store.byIndex('team', 'a'), []);
-  assert.deepEqual(inf.store.byIndex('namespace', ns).map((o) => o.metadata.name), ['before']);
+  assert.deepEqual(inf.store.byIndex('namespace', ns).map((o) => o.metadata.name).sort(), ['before', 'kube-root-ca.crt']);
   inf.stop();
 
   const factory = createSharedInformerFactory(client);

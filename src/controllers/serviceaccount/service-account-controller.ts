@@ -29,7 +29,8 @@ export interface ServiceAccountController {
   sync(namespace: string): Promise<void>;
 }
 
-function isTerminating(ns: KubeObject): boolean {
+/** A namespace being deleted (deletionTimestamp set or phase Terminating) gets no new content. */
+export function isNamespaceTerminating(ns: KubeObject): boolean {
   const phase = (ns.status as { phase?: string } | undefined)?.phase;
   return Boolean(ns.metadata.deletionTimestamp) || phase === 'Terminating';
 }
@@ -54,7 +55,7 @@ export function startServiceAccountController(opts: ServiceAccountControllerOpti
 
   async function sync(namespace: string): Promise<void> {
     const ns = nsInformer.store.get(namespace);
-    if (!ns || isTerminating(ns)) return;
+    if (!ns || isNamespaceTerminating(ns)) return;
     for (const name of DEFAULT_SERVICE_ACCOUNTS) {
       if (saInformer.store.get(`${namespace}/${name}`)) continue;
       try {

@@ -53,6 +53,14 @@ function raw(p: string): Promise<string> {
   return cluster.ok(['get', '--raw', p]);
 }
 
+/** `kubectl get --raw p` once it first succeeds (the backend may need a moment). */
+function rawEventually(what: string, p: string): Promise<string> {
+  return eventually(what, async () => {
+    const r = await cluster.k(['get', '--raw', p]);
+    return r.code === 0 ? r.stdout : undefined;
+  }, WAIT_MS);
+}
+
 /** Starts `kubectl proxy --port 0` and waits for its "Starting to serve on 127.0.0.1:N" line. */
 async function kubectlProxy(): Promise<{ port: number; stop: () => Promise<void> }> {
   const child = await startKubectlChild(cluster.srv().kubeconfig, ['proxy', '--port', '0'], /Starting to serve on 127\.0\.0\.1:(\d+)/, { waitMs: WAIT_MS });
@@ -73,10 +81,7 @@ describe('node: the pods, services and nodes proxy subresources', { timeout: 300
   });
 
   test('pods/proxy with and without a port, and a port nothing listens on', async () => {
-    assert.equal(await eventually('httpd answers through pods/proxy', async () => {
-      const r = await cluster.k(['get', '--raw', '/api/v1/namespaces/default/pods/web:8080/proxy/']);
-      return r.code === 0 ? r.stdout : undefined;
-    }, WAIT_MS), PAGE);
+    assert.equal(await rawEventually('httpd answers through pods/proxy', '/api/v1/namespaces/default/pods/web:8080/proxy/'), PAGE);
     assert.equal(await raw('/api/v1/namespaces/default/pods/web/proxy/'), PAGE);
     assert.equal(await raw('/api/v1/namespaces/default/pods/http:web:8080/proxy/index.html'), PAGE);
     const refused = await cluster.k(['get', '--raw', '/api/v1/namespaces/default/pods/web:9999/proxy/']);
@@ -85,10 +90,7 @@ describe('node: the pods, services and nodes proxy subresources', { timeout: 300
   });
 
   test('services/proxy picks a ready endpoint by port name or number', async () => {
-    assert.equal(await eventually('the Service has an endpoint', async () => {
-      const r = await cluster.k(['get', '--raw', '/api/v1/namespaces/default/services/web:http/proxy/']);
-      return r.code === 0 ? r.stdout : undefined;
-    }, WAIT_MS), PAGE);
+    assert.equal(await rawEventually('the Service has an endpoint', '/api/v1/namespaces/default/services/web:http/proxy/'), PAGE);
     assert.equal(await raw('/api/v1/namespaces/default/services/web:80/proxy/'), PAGE);
     assert.equal(await raw('/api/v1/namespaces/default/services/http:web:http/proxy/index.html'), PAGE);
   });

@@ -14,6 +14,7 @@ import { findDuplicateFields, findUnknownFields, strictDecodingMessage } from '.
 import { decodeBody, mediaType, readBody, successStatus, writeJson } from '../codec.js';
 import type { ResourceRequestInfo } from '../request-info.js';
 import type { ResourceRegistry, WriteOptions } from '../rest/resource-registry.js';
+import { nowRfc3339 } from '../rest/resource-registry.js';
 import { buildFilter } from '../rest/filter.js';
 import { boolParam, intParam, responseShape } from './negotiation.js';
 import { toTable, toPartialMetadata, toPartialMetadataList } from './tables.js';
@@ -467,7 +468,7 @@ function markScheduled(pod: KubeObject): void {
   const conditions = status.conditions ?? [];
   const i = conditions.findIndex((c) => c.type === 'PodScheduled');
   if (i >= 0 && conditions[i]!.status === 'True') return;
-  const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+  const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRfc3339() };
   status.conditions = i >= 0 ? conditions.map((c, j) => (j === i ? scheduled : c)) : [...conditions, scheduled];
   pod.status = status;
 }
